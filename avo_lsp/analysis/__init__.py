@@ -1,0 +1,1 @@
+"""Call-site analysis: finders per language (no LSP imports) and the checks on calls."""

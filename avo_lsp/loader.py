@@ -1,0 +1,501 @@
+"""Load a tracking plan from YAML into the immutable model, with every error located.
+
+The YAML is *composed* (not constructed) so that every key and value keeps its line and
+column; the loader then walks the node tree itself. That walk is where all plan errors
+are decided, in one pass that collects every error instead of stopping at the first.
+It never raises on any input: whatever goes wrong becomes a `PlanError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .api import source_api
+from .plan import (
+    ACTIONS,
+    LANGUAGES,
+    PLATFORMS,
+    PROPERTY_TYPES,
+    SEND_AS,
+    Destination,
+    Event,
+    Plan,
+    PlanError,
+    Property,
+    PropertyRef,
+    Source,
+    Span,
+)
+
+try:  # libyaml's composer is several times faster; the pure one gives the same nodes.
+    from yaml import CSafeLoader as _YamlLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
+
+PLAN_FILE_NAMES = ("avo.yaml", "avo.yml")
+# A 2,000-event plan is well under 1 MB; a file far beyond that is a mistake (or an
+# attack), and composing it would stall the server.
+MAX_PLAN_BYTES = 10 * 1024 * 1024
+
+EXTENSIONS = {
+    "python": (".py",),
+    "typescript": (".ts", ".tsx"),
+    "javascript": (".js", ".mjs", ".cjs", ".jsx"),
+}
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    path: Path
+    plan: Plan | None  # None only when the file could not be read as YAML at all
+    errors: tuple[PlanError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not self.errors
+
+
+def find_plan(folder: Path) -> Path | None:
+    for name in PLAN_FILE_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_plan(path: Path) -> LoadResult:
+    path = Path(path).absolute()
+    try:
+        size = path.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            return _failed(path, "plan-syntax", f"the plan file is too large ({size / 1e6:.1f} MB; the limit is {MAX_PLAN_BYTES // 2**20} MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        return _failed(path, "plan-syntax", f"cannot read the plan: {exc.strerror or exc}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start)
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        return LoadResult(path, None, (PlanError("plan-syntax", "the plan is not UTF-8 text", Span.point(line, col)),))
+    return load_plan_text(text, path)
+
+
+def load_plan_text(text: str, path: Path) -> LoadResult:
+    path = Path(path).absolute()
+    if len(text) > MAX_PLAN_BYTES:
+        return _failed(path, "plan-syntax", f"the plan is too large ({len(text) / 1e6:.1f} MB)")
+    try:
+        root = yaml.compose(text, Loader=_YamlLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        span = Span.point(mark.line, mark.column) if mark else Span.point(0, 0)
+        message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        return LoadResult(path, None, (PlanError("plan-syntax", f"invalid YAML: {message}", span),))
+    except yaml.YAMLError as exc:  # e.g. a control character: no mark, only a position
+        position = getattr(exc, "position", 0) or 0
+        line = text.count("\n", 0, position)
+        col = position - (text.rfind("\n", 0, position) + 1)
+        return LoadResult(path, None, (PlanError("plan-syntax", f"invalid YAML: {exc}", Span.point(line, col)),))
+    except RecursionError:
+        return _failed(path, "plan-syntax", "the plan is nested too deeply")
+    if root is None:
+        return _failed(path, "plan-schema", "the plan is empty: it needs at least `version: 1`")
+    return _PlanReader(path).read(root)
+
+
+def _failed(path: Path, code: str, message: str) -> LoadResult:
+    return LoadResult(path, None, (PlanError(code, message, Span.point(0, 0)),))
+
+
+def span_of(node: Node) -> Span:
+    return Span(node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return {_STR: "a string", _INT: "an integer", _FLOAT: "a number", _BOOL: "a boolean", _NULL: "empty"}.get(
+        node.tag, "a value"
+    )
+
+
+@dataclass
+class _PlanReader:
+    path: Path
+    errors: list[PlanError] = field(default_factory=list)
+    _seen: set[int] = field(default_factory=set)
+
+    def error(self, code: str, node: Node | Span, message: str) -> None:
+        span = node if isinstance(node, Span) else span_of(node)
+        self.errors.append(PlanError(code, message, span))
+
+    # -- generic node helpers -------------------------------------------------------
+
+    def mapping(self, node: Node, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, tuple[ScalarNode, Node]]:
+        """The entries of a mapping node by key, with schema and duplicate-key errors."""
+        if isinstance(node, ScalarNode) and node.tag == _NULL:
+            node = MappingNode("tag:yaml.org,2002:map", [], node.start_mark, node.end_mark)
+        if not isinstance(node, MappingNode):
+            self.error("plan-schema", node, f"{where} must be a mapping, not {_kind(node)}")
+            return {}
+        entries: dict[str, tuple[ScalarNode, Node]] = {}
+        for key, value in node.value:
+            if not self.fresh(key) or not self.fresh(value):
+                continue
+            if not isinstance(key, ScalarNode):
+                self.error("plan-schema", key, f"a key in {where} must be a plain name")
+                continue
+            name = str(key.value)
+            if name in entries:
+                first = entries[name][0].start_mark
+                self.error("duplicate-key", key, f"duplicate key {name!r} in {where} (first defined on line {first.line + 1})")
+                continue
+            if allowed and name not in allowed:
+                self.error("plan-schema", key, f"unknown key {name!r} in {where}; expected one of: {', '.join(allowed)}")
+                continue
+            entries[name] = (key, value)
+        for name in required:
+            if name not in entries:
+                self.error("plan-schema", node if not entries else next(iter(entries.values()))[0], f"{where} is missing the required key {name!r}")
+        return entries
+
+    def fresh(self, node: Node) -> bool:
+        """Aliases are refused: a plan needs none, and expanding them is the way to a
+        'billion laughs' blow-up. An aliased node is the same object met twice."""
+        if id(node) in self._seen:
+            self.error("plan-syntax", node, "YAML anchors and aliases are not supported in a plan")
+            return False
+        self._seen.add(id(node))
+        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in (
+            "tag:yaml.org,2002:map",
+            "tag:yaml.org,2002:seq",
+        ):
+            self.error("plan-schema", node, f"unsupported YAML tag {node.tag!r}")
+            return False
+        return True
+
+    def sequence(self, node: Node, where: str) -> list[Node]:
+        if isinstance(node, ScalarNode) and node.tag == _NULL:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.error("plan-schema", node, f"{where} must be a list, not {_kind(node)}")
+            return []
+        return [item for item in node.value if self.fresh(item)]
+
+    def scalar(self, node: Node, where: str, tags: tuple[str, ...], expected: str) -> Any:
+        """The value of a scalar node of one of `tags`, or None after an error."""
+        if isinstance(node, ScalarNode) and node.tag in tags:
+            try:
+                return _CONSTRUCTOR.construct_object(node)
+            except (yaml.YAMLError, ValueError, OverflowError):
+                pass
+        self.error("plan-schema", node, f"{where} must be {expected}, not {_kind(node)}")
+        return None
+
+    def string(self, node: Node, where: str) -> str | None:
+        return self.scalar(node, where, (_STR,), "a string")
+
+    def boolean(self, node: Node, where: str) -> bool | None:
+        return self.scalar(node, where, (_BOOL,), "true or false")
+
+    def number(self, node: Node, where: str) -> float | int | None:
+        return self.scalar(node, where, (_INT, _FLOAT), "a number")
+
+    def choice(self, node: Node, where: str, choices: tuple[str, ...]) -> str | None:
+        value = self.string(node, where)
+        if value is not None and value not in choices:
+            self.error("plan-schema", node, f"{where} must be one of {', '.join(choices)}, not {value!r}")
+            return None
+        return value
+
+    def names(self, node: Node, where: str) -> list[tuple[str, ScalarNode]]:
+        """A list of names (strings), each with its node; duplicates are errors."""
+        result: list[tuple[str, ScalarNode]] = []
+        for item in self.sequence(node, where):
+            name = self.string(item, f"an entry of {where}")
+            if name is None:
+                continue
+            if any(name == n for n, _ in result):
+                self.error("duplicate-key", item, f"{name!r} is listed twice in {where}")
+                continue
+            result.append((name, item))  # type: ignore[arg-type]
+        return result
+
+    # -- the plan -------------------------------------------------------------------
+
+    def read(self, root: Node) -> LoadResult:
+        top = self.mapping(root, "the plan", ("version", "name", "sources", "destinations", "properties", "events"), ("version",))
+        if not isinstance(root, MappingNode):
+            return LoadResult(self.path, None, tuple(self.errors))
+        version = 1
+        if "version" in top:
+            value = self.scalar(top["version"][1], "version", (_INT,), "the integer 1")
+            if value is not None and value != 1:
+                self.error("plan-schema", top["version"][1], f"unsupported plan version {value}; the only version is 1")
+        name = ""
+        if "name" in top:
+            name = self.string(top["name"][1], "name") or ""
+        empty = ScalarNode(_NULL, "")
+        destinations = self.read_destinations(top.get("destinations", (None, empty))[1])
+        sources = self.read_sources(top.get("sources", (None, empty))[1], destinations)
+        properties = self.read_properties(top.get("properties", (None, empty))[1])
+        events = self.read_events(top.get("events", (None, empty))[1], sources, properties)
+        plan = Plan(self.path, version, name, _frozen(sources), _frozen(destinations), _frozen(properties), _frozen(events))
+        for source in sources.values():
+            for collision in source_api(plan, source).collisions:
+                self.error(
+                    "name-collision",
+                    collision.span,
+                    f"{collision.what} {collision.second!r} becomes `{collision.identifier}` in {source.name}'s "
+                    f"{source.language} code, the same identifier as {collision.first!r}",
+                )
+        self.errors.sort(key=lambda e: (e.span.line, e.span.col))
+        return LoadResult(self.path, plan, tuple(self.errors))
+
+    def read_destinations(self, node: Node) -> dict[str, Destination]:
+        result = {}
+        for name, (key, value) in self.mapping(node, "destinations", ()).items():
+            self.mapping(value, f"destination {name!r}", ("description",))
+            result[name] = Destination(name, span_of(key))
+        return result
+
+    def read_sources(self, node: Node, destinations: dict[str, Destination]) -> dict[str, Source]:
+        result: dict[str, Source] = {}
+        paths: dict[Path, str] = {}
+        for name, (key, value) in self.mapping(node, "sources", ()).items():
+            where = f"source {name!r}"
+            fields = self.mapping(value, where, ("platform", "language", "path", "anonymous_id", "destinations"), ("platform", "language", "path"))
+            platform = self.choice(fields["platform"][1], "platform", PLATFORMS) if "platform" in fields else None
+            language = self.choice(fields["language"][1], "language", LANGUAGES) if "language" in fields else None
+            path = self.source_path(fields["path"][1], language) if "path" in fields else None
+            anonymous_id = True
+            if "anonymous_id" in fields:
+                anonymous_id = bool(self.boolean(fields["anonymous_id"][1], "anonymous_id"))
+                if platform == "client":
+                    self.error("plan-schema", fields["anonymous_id"][0], "anonymous_id is for server sources; client SDKs keep the user's identity")
+            dests: list[str] = []
+            if "destinations" in fields:
+                for dest, dest_node in self.names(fields["destinations"][1], f"{where}'s destinations"):
+                    if dest not in destinations:
+                        self.error("unknown-destination", dest_node, f"unknown destination {dest!r}; the plan defines: {_listing(destinations)}")
+                    else:
+                        dests.append(dest)
+            if platform is None or language is None or path is None:
+                continue
+            target = (self.path.parent / path).resolve()
+            if target in paths:
+                self.error("plan-schema", fields["path"][1], f"source {name!r} has the same path as source {paths[target]!r}")
+                continue
+            paths[target] = name
+            result[name] = Source(name, platform, language, path, anonymous_id, tuple(dests), span_of(key))
+        return result
+
+    def source_path(self, node: Node, language: str | None) -> str | None:
+        path = self.string(node, "path")
+        if path is None:
+            return None
+        root = self.path.parent.resolve()
+        if Path(path).is_absolute() or not (root / path).resolve().is_relative_to(root) or (root / path).resolve() == root:
+            self.error("unsafe-path", node, f"the path {path!r} leads outside the plan's folder {root}")
+            return None
+        if language and not path.endswith(EXTENSIONS[language]):
+            self.error("plan-schema", node, f"a {language} source's path must end with {' or '.join(EXTENSIONS[language])}")
+            return None
+        return path
+
+    def read_properties(self, node: Node) -> dict[str, Property]:
+        result: dict[str, Property] = {}
+        members_of: dict[str, list[tuple[str, ScalarNode]]] = {}
+        entries = self.mapping(node, "properties", ())
+        for name, (key, value) in entries.items():
+            prop = self.read_property(name, key, value, members_of)
+            if prop is not None:
+                result[name] = prop
+        for name, members in members_of.items():
+            for member, member_node in members:
+                if member not in entries:
+                    self.error("unknown-property", member_node, f"unknown property {member!r}; it is not in the plan's properties")
+        return result
+
+    def read_property(self, name: str, key: ScalarNode, value: Node, members_of: dict) -> Property | None:
+        where = f"property {name!r}"
+        fields = self.mapping(value, where, ("type", "description", "list", "allowed", "min", "max", "regex", "send_as", "properties"), ("type",))
+        if "type" not in fields:
+            return None
+        ptype = self.choice(fields["type"][1], "type", PROPERTY_TYPES)
+        if ptype is None:
+            return None
+        get = _getter(fields)
+        description = self.string(get("description"), "description") if get("description") else ""
+        is_list = bool(self.boolean(get("list"), "list")) if get("list") else False
+        send_as = self.choice(get("send_as"), "send_as", SEND_AS) if get("send_as") else "event"
+        allowed = None
+        if get("allowed"):
+            allowed = self.allowed_values(get("allowed"), ptype, fields["allowed"][0])
+        bounds: dict[str, float | int | None] = {"min": None, "max": None}
+        for bound in bounds:
+            if get(bound):
+                if ptype not in ("int", "float"):
+                    self.error("invalid-constraint", fields[bound][0], f"{bound} applies to int and float properties, not {ptype}")
+                    continue
+                bounds[bound] = self.number(get(bound), bound)
+        if bounds["min"] is not None and bounds["max"] is not None and bounds["min"] > bounds["max"]:
+            self.error("invalid-constraint", get("max"), f"max ({bounds['max']}) is below min ({bounds['min']})")
+        regex = None
+        if get("regex"):
+            if ptype != "string":
+                self.error("invalid-constraint", fields["regex"][0], f"regex applies to string properties, not {ptype}")
+            else:
+                regex = self.string(get("regex"), "regex")
+                if regex is not None and (problem := _regex_problem(regex)):
+                    self.error("invalid-constraint", get("regex"), f"invalid regex: {problem}")
+                    regex = None
+        members: tuple[str, ...] = ()
+        if get("properties"):
+            if ptype != "object":
+                self.error("invalid-constraint", fields["properties"][0], f"only object properties have member properties, not {ptype}")
+            else:
+                listed = self.names(get("properties"), f"{where}'s properties")
+                members_of[name] = listed
+                members = tuple(n for n, _ in listed)
+        return Property(
+            name, ptype, description or "", is_list, allowed, bounds["min"], bounds["max"], regex, send_as or "event", members, span_of(key)
+        )
+
+    def allowed_values(self, node: Node, ptype: str, key: Node) -> tuple[str, ...] | None:
+        if ptype != "string":
+            self.error("invalid-constraint", key, f"allowed values apply to string properties, not {ptype}")
+            return None
+        values = tuple(v for v, _ in self.names(node, "allowed"))
+        if not values:
+            self.error("invalid-constraint", node, "allowed needs at least one value")
+            return None
+        return values
+
+    def read_events(self, node: Node, sources: dict[str, Source], properties: dict[str, Property]) -> dict[str, Event]:
+        result: dict[str, Event] = {}
+        for name, (key, value) in self.mapping(node, "events", ()).items():
+            where = f"event {name!r}"
+            fields = self.mapping(value, where, ("description", "sources", "actions", "properties"), ("sources",))
+            get = _getter(fields)
+            description = (self.string(get("description"), "description") or "") if get("description") else ""
+            event_sources: list[str] = []
+            if get("sources"):
+                listed = self.names(get("sources"), f"{where}'s sources")
+                if not listed and isinstance(get("sources"), (SequenceNode, ScalarNode)):
+                    self.error("plan-schema", get("sources"), f"{where} needs at least one source")
+                for source, source_node in listed:
+                    if source not in sources:
+                        self.error("unknown-source", source_node, f"unknown source {source!r}; the plan defines: {_listing(sources)}")
+                    else:
+                        event_sources.append(source)
+            actions: tuple[str, ...] = ("log_event",)
+            if get("actions"):
+                actions = tuple(
+                    a for a, a_node in self.names(get("actions"), f"{where}'s actions") if self.choice(a_node, "an action", ACTIONS)
+                )
+            refs: list[PropertyRef] = []
+            if get("properties"):
+                seen: set[str] = set()
+                for item in self.sequence(get("properties"), f"{where}'s properties"):
+                    ref = self.read_ref(item, properties)
+                    if ref is None:
+                        continue
+                    if ref.name in seen:
+                        self.error("duplicate-key", item, f"property {ref.name!r} is listed twice in {where}")
+                        continue
+                    seen.add(ref.name)
+                    refs.append(ref)
+            result[name] = Event(name, tuple(event_sources), description, actions, tuple(refs), span_of(key))
+        return result
+
+    def read_ref(self, item: Node, properties: dict[str, Property]) -> PropertyRef | None:
+        if isinstance(item, ScalarNode):
+            name = self.string(item, "a property reference")
+            fields: dict[str, tuple[ScalarNode, Node]] = {}
+            name_node: Node = item
+        else:
+            fields = self.mapping(item, "a property reference", ("name", "optional", "allowed", "pinned"), ("name",))
+            if "name" not in fields:
+                return None
+            name_node = fields["name"][1]
+            name = self.string(name_node, "name")
+        if name is None:
+            return None
+        prop = properties.get(name)
+        if prop is None:
+            self.error("unknown-property", name_node, f"unknown property {name!r}; it is not in the plan's properties")
+            return None
+        get = _getter(fields)
+        optional = bool(self.boolean(get("optional"), "optional")) if get("optional") else False
+        allowed = None
+        if get("allowed"):
+            allowed = self.allowed_values(get("allowed"), prop.type, fields["allowed"][0])
+            if allowed is not None and prop.allowed is not None:
+                extra = [v for v in allowed if v not in prop.allowed]
+                if extra:
+                    self.error("invalid-constraint", get("allowed"), f"allowed values {extra} are not among {name!r}'s allowed values {list(prop.allowed)}")
+                    allowed = None
+        pinned, is_pinned = None, False
+        if get("pinned"):
+            pinned, is_pinned = self.pinned_value(get("pinned"), prop, allowed)
+        return PropertyRef(prop, optional, allowed, pinned, is_pinned, span_of(name_node))
+
+    def pinned_value(self, node: Node, prop: Property, allowed: tuple[str, ...] | None) -> tuple[Any, bool]:
+        value = None
+        if isinstance(node, ScalarNode):
+            try:
+                value = _CONSTRUCTOR.construct_object(node)
+            except (yaml.YAMLError, ValueError):
+                value = None
+        expected = {"string": str, "int": int, "float": (int, float), "bool": bool}.get(prop.type)
+        if prop.is_list or prop.type == "object" or value is None or (
+            expected is not None and (not isinstance(value, expected) or (prop.type != "bool" and isinstance(value, bool)))
+        ):
+            self.error("invalid-constraint", node, f"the pinned value must be a single {prop.type}, like the property {prop.name!r}")
+            return None, False
+        choices = allowed or prop.allowed
+        if choices is not None and value not in choices:
+            self.error("invalid-constraint", node, f"the pinned value {value!r} is not among the allowed values {list(choices)}")
+            return None, False
+        return value, True
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _getter(fields: dict[str, tuple[ScalarNode, Node]]) -> Callable[[str], Node | None]:
+    return lambda name: fields[name][1] if name in fields else None
+
+
+def _frozen(mapping: dict) -> Any:
+    from types import MappingProxyType
+
+    return MappingProxyType(mapping)
+
+
+def _listing(names: dict) -> str:
+    return ", ".join(names) or "none"
+
+
+def _regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None

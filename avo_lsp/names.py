@@ -1,0 +1,104 @@
+"""Where names from the plan become identifiers in generated code: the one place.
+
+"Checkout Completed" -> `checkout_completed` (Python) / `checkoutCompleted` (TS/JS).
+Words are split on anything that is not a letter or digit and on lower-to-upper case
+changes; a leading digit gets a `_` in front, a keyword of the target language a `_`
+behind. Names are NFKC-normalised first because Python does that to identifiers, so two
+names that Python would read as one are found to collide here, not at import time.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import unicodedata
+
+# Builtins count as keywords: a function or parameter named `str` or `type` would shadow
+# the builtin inside the generated module, where the validation code needs it.
+PYTHON_KEYWORDS = (
+    frozenset(keyword.kwlist)
+    | (frozenset(keyword.softkwlist) - {"_"})
+    | frozenset(n for n in dir(builtins) if not n.startswith("_"))
+)
+
+JS_RESERVED = frozenset(
+    """
+    break case catch class const continue debugger default delete do else enum export
+    extends false finally for function if import in instanceof new null return super
+    switch this throw true try typeof var void while with yield let static implements
+    interface package private protected public await arguments eval undefined NaN
+    Infinity as any boolean number string symbol type never unknown object declare
+    namespace module require exports console globalThis process window Object Array
+    Number String Boolean Error TypeError JSON Math RegExp Date Promise Symbol Map Set
+    """.split()
+)
+
+# Identifiers the generated modules define themselves; an event that would become one of
+# these is a name collision, not a silent shadowing.
+PYTHON_MODULE_NAMES = frozenset({"init_avo"})
+JS_MODULE_NAMES = frozenset({"initAvo"})
+
+# Parameters that do not come from a property end with `_`, so they never collide.
+IDENTITY_PARAMS = {
+    "python": {"user_id": "user_id_", "anonymous_id": "anonymous_id_", "revenue": "revenue_"},
+    "typescript": {"user_id": "userId_", "anonymous_id": "anonymousId_", "revenue": "revenue_"},
+    "javascript": {"user_id": "userId_", "anonymous_id": "anonymousId_", "revenue": "revenue_"},
+}
+
+_CASE_BOUNDARY = re.compile(r"(?<=[^\W_A-Z])(?=[A-Z])")
+
+
+def words(name: str) -> list[str]:
+    """Split a plan name into words: on non-alphanumerics and on lower-to-upper changes."""
+    text = unicodedata.normalize("NFKC", name)
+    text = _CASE_BOUNDARY.sub(" ", text)
+    parts: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        # A character only counts as part of a word if it may continue an identifier;
+        # `isalnum` alone lets in things like "²" that no language accepts.
+        if ch.isalnum() and ("a" + ch).isidentifier():
+            current.append(ch)
+        elif current:
+            parts.append("".join(current))
+            current = []
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
+def _finish(ident: str, reserved: frozenset[str]) -> str:
+    if not ident:
+        ident = "_"
+    if not ident[0].isidentifier():  # a leading digit
+        ident = "_" + ident
+    if ident in reserved:
+        ident += "_"
+    return ident
+
+
+def snake_case(name: str) -> str:
+    return _finish("_".join(w.lower() for w in words(name)), PYTHON_KEYWORDS)
+
+
+def camel_case(name: str) -> str:
+    ws = words(name)
+    ident = "".join(
+        w.lower() if i == 0 else w[:1].upper() + w[1:].lower() for i, w in enumerate(ws)
+    )
+    return _finish(ident, JS_RESERVED)
+
+
+def pascal_case(name: str) -> str:
+    """For generated type names (TypeScript enums and interfaces)."""
+    return _finish("".join(w[:1].upper() + w[1:].lower() for w in words(name)), JS_RESERVED)
+
+
+def identifier(name: str, language: str) -> str:
+    """The identifier a plan name becomes in `language`."""
+    return snake_case(name) if language == "python" else camel_case(name)
+
+
+def module_names(language: str) -> frozenset[str]:
+    return PYTHON_MODULE_NAMES if language == "python" else JS_MODULE_NAMES
