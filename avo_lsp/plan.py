@@ -17,6 +17,18 @@ PROPERTY_TYPES = ("string", "int", "float", "bool", "object", "any")
 PLATFORMS = ("server", "client")
 LANGUAGES = ("python", "typescript", "javascript")
 SEND_AS = ("event", "user", "system")
+# The stable codes of plan errors (spec section 1).
+PLAN_ERROR_CODES = (
+    "plan-syntax",
+    "plan-schema",
+    "duplicate-key",
+    "unknown-property",
+    "unknown-source",
+    "unknown-destination",
+    "name-collision",
+    "invalid-constraint",
+    "unsafe-path",
+)
 ACTIONS = ("log_event", "identify", "unidentify", "update_user_properties", "page", "revenue")
 
 PropertyType = Literal["string", "int", "float", "bool", "object", "any"]

@@ -14,21 +14,10 @@ from .analysis.checks import CODE_CODES, Finding
 from .analysis.model import CallSite
 from .files import source_files
 from .loader import LoadResult
-from .plan import Span
+from .plan import PLAN_ERROR_CODES, Span
 from .project import Project
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "information": 2, "hint": 3}
-PLAN_CODES = (
-    "plan-syntax",
-    "plan-schema",
-    "duplicate-key",
-    "unknown-property",
-    "unknown-source",
-    "unknown-destination",
-    "name-collision",
-    "invalid-constraint",
-    "unsafe-path",
-)
 
 
 @dataclass(frozen=True)
@@ -137,7 +126,7 @@ def format_github(reported: list[Reported]) -> str:
 
 def format_sarif(reported: list[Reported]) -> str:
     level = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
-    rules = [{"id": code, "shortDescription": {"text": code.replace("-", " ")}} for code in PLAN_CODES + CODE_CODES]
+    rules = [{"id": code, "shortDescription": {"text": code.replace("-", " ")}} for code in PLAN_ERROR_CODES + CODE_CODES]
     results = [
         {
             "ruleId": r.code,

@@ -1,0 +1,436 @@
+"""The language server: small handlers, one per LSP feature, over the pure core.
+
+State changes only on the event loop. The plan is held as an immutable `Project`
+snapshot that is replaced whole when the plan changes; analysis of a document runs on
+one worker thread over a snapshot and its result is dropped if the document moved on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from . import __version__, convert
+from .analysis.model import EMPTY, FileAnalysis
+from .codegen import generate
+from .loader import PLAN_FILE_NAMES, LoadResult, find_plan, load_plan, load_plan_text
+from .project import Project, language_of
+from .settings import Settings, parse_settings
+from .writer import REFUSED, UNCHANGED, WRITTEN, Outcome, write_files
+
+log = logging.getLogger(__name__)
+
+GENERATE_COMMAND = "avo.generate"
+PLAN_POLL_SECONDS = 0.5
+CODE_LANGUAGES = ("python", "typescript", "typescriptreact", "javascript", "javascriptreact")
+
+
+class AvoLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("avo-lsp", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.settings = Settings()
+        self.root: Path | None = None
+        self.plan_path: Path | None = None
+        self.project: Project | None = None
+        self.plan_text = ""  # the text the current project was loaded from
+        self._plan_generation = 0
+        self._pending: dict[str, asyncio.Task] = {}
+        self._analyses: dict[str, tuple[int, Project, FileAnalysis]] = {}
+        self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avo-analysis")
+        self._plan_watcher: asyncio.Task | None = None
+
+    # -- client capabilities --------------------------------------------------------
+
+    @property
+    def caps(self) -> lsp.ClientCapabilities:
+        return self.client_capabilities
+
+    def supports_configuration(self) -> bool:
+        return bool(self.caps.workspace and self.caps.workspace.configuration)
+
+    def supports_watched_files_registration(self) -> bool:
+        watched = self.caps.workspace and self.caps.workspace.did_change_watched_files
+        return bool(watched and watched.dynamic_registration)
+
+    def supports_progress(self) -> bool:
+        return bool(self.caps.window and self.caps.window.work_done_progress)
+
+    def supports_snippets(self) -> bool:
+        completion = self.caps.text_document and self.caps.text_document.completion
+        item = completion and completion.completion_item
+        return bool(item and item.snippet_support)
+
+    def markdown_documentation(self) -> bool:
+        completion = self.caps.text_document and self.caps.text_document.completion
+        item = completion and completion.completion_item
+        formats = (item and item.documentation_format) or []
+        return lsp.MarkupKind.Markdown in formats
+
+    # -- messages -------------------------------------------------------------------
+
+    def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
+        self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+
+    # -- settings and the plan ------------------------------------------------------
+
+    def apply_settings(self, raw: Any) -> None:
+        self.settings, problems = parse_settings(raw, self.settings)
+        for problem in problems:
+            self.log(problem, lsp.MessageType.Warning)
+        self.plan_path = self.locate_plan()
+
+    def locate_plan(self) -> Path | None:
+        if self.settings.plan_path:
+            path = Path(self.settings.plan_path)
+            if not path.is_absolute() and self.root is not None:
+                path = self.root / path
+            return path.absolute()
+        if self.root is None:
+            return None
+        return find_plan(self.root) or self.root / PLAN_FILE_NAMES[0]
+
+    def is_plan(self, uri: str) -> bool:
+        path = to_fs_path(uri)
+        return self.plan_path is not None and path is not None and Path(path).absolute() == self.plan_path
+
+    def plan_uri(self) -> str | None:
+        return from_fs_path(str(self.plan_path)) if self.plan_path else None
+
+    async def reload_plan(self, text: str | None = None) -> bool:
+        """Load the plan (from `text`, or the disk) and make it the current snapshot.
+        Returns False when nothing changed or a newer reload overtook this one."""
+        if self.plan_path is None:
+            return False
+        self._plan_generation += 1
+        generation = self._plan_generation
+        path = self.plan_path
+        if text is None:
+            if not path.exists():
+                result = LoadResult(path, None, ())
+                text = ""
+            else:
+                result = await asyncio.to_thread(load_plan, path)
+                text = _read(path)
+        else:
+            result = await asyncio.to_thread(load_plan_text, text, path)
+        if generation != self._plan_generation:
+            return False  # a newer reload started while this one ran
+        project = await asyncio.to_thread(Project.from_load, result)
+        if generation != self._plan_generation:
+            return False
+        self.project, self.plan_text = project, text
+        self.publish_plan_diagnostics()
+        self.refresh_open_documents()
+        return True
+
+    def publish_plan_diagnostics(self) -> None:
+        uri = self.plan_uri()
+        if uri is None or self.project is None:
+            return
+        doc = self.workspace.text_documents.get(uri)
+        diagnostics = convert.plan_diagnostics(self.project.load.errors, self.plan_text, self.settings, self.workspace.position_codec)
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version if doc else None)
+        )
+
+    async def regenerate(self, reason: str) -> list[Outcome] | None:
+        project = self.project
+        if project is None or project.load.plan is None:
+            self.log(f"avo: no plan at {self.plan_path}; nothing to generate", lsp.MessageType.Warning)
+            return None
+        if project.load.errors:
+            count = len(project.load.errors)
+            self.log(f"avo: the plan has {count} error{'s' * (count != 1)}; no file was regenerated", lsp.MessageType.Warning)
+            return None
+        token = await self.begin_progress("Avo: generating code")
+        plan = project.load.plan
+        files = await asyncio.to_thread(generate, plan)
+        outcomes = await asyncio.to_thread(write_files, plan.root, files)
+        self.end_progress(token)
+        self.log(f"avo: {reason}: {summarize(outcomes, plan.root)}")
+        for outcome in outcomes:
+            if outcome.status == REFUSED:
+                self.log(f"avo: {outcome.reason}", lsp.MessageType.Error)
+        return outcomes
+
+    async def begin_progress(self, title: str) -> str | None:
+        if not self.supports_progress():
+            return None
+        token = f"avo-{uuid.uuid4()}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception:  # the client refused: no progress, the work goes on
+            return None
+        self.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title=title, cancellable=False))
+        return token
+
+    def end_progress(self, token: str | None) -> None:
+        if token is not None:
+            self.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
+
+    async def plan_changed_on_disk(self) -> None:
+        """The plan file changed outside the editor (or was saved)."""
+        if self.plan_path is None or _read(self.plan_path) == self.plan_text:
+            return  # already seen: didSave, a file event and the watcher all report one save
+        doc = self.workspace.text_documents.get(self.plan_uri() or "")
+        if doc is not None and doc.source != _read(self.plan_path):
+            return  # the open buffer has unsaved edits: it, not the disk, is the plan
+        if await self.reload_plan() and self.settings.regenerate != "off":
+            await self.regenerate("the plan changed on disk")
+
+    async def watch_plan(self) -> None:
+        """A cheap watcher of our own for clients that cannot register file watchers
+        (Neovim on Linux): a `stat` of one file twice a second."""
+        last = None
+        while True:
+            await asyncio.sleep(PLAN_POLL_SECONDS)
+            if self.plan_path is None:
+                continue
+            try:
+                stat = self.plan_path.stat()
+                signature = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                signature = None
+            if last is not None and signature != last:
+                try:
+                    await self.plan_changed_on_disk()
+                except Exception:  # never let the watcher die
+                    log.exception("plan watcher")
+            last = signature
+
+    # -- code documents -------------------------------------------------------------
+
+    def refresh_open_documents(self) -> None:
+        for uri, doc in list(self.workspace.text_documents.items()):
+            if not self.is_plan(uri) and _language(doc) in CODE_LANGUAGES:
+                self.schedule_diagnostics(uri, delay_ms=0)
+
+    def schedule_diagnostics(self, uri: str, delay_ms: int | None = None) -> None:
+        if (task := self._pending.pop(uri, None)) is not None:
+            task.cancel()
+        delay = self.settings.debounce_ms if delay_ms is None else delay_ms
+        self._pending[uri] = asyncio.get_running_loop().create_task(self._diagnose(uri, delay))
+
+    async def _diagnose(self, uri: str, delay_ms: int) -> None:
+        if delay_ms:
+            await asyncio.sleep(delay_ms / 1000)
+        doc = self.workspace.text_documents.get(uri)
+        project = self.project
+        if doc is None or project is None:
+            return
+        version, text = doc.version, doc.source
+        analysis = await self.analyse(uri, doc, project)
+        findings = project.check(analysis)
+        current = self.workspace.text_documents.get(uri)
+        if current is None or current.version != version or self.project is not project:
+            return  # the document or the plan moved on: a newer run will answer
+        diagnostics = convert.finding_diagnostics(findings, text, self.settings, doc.position_codec)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+
+    async def analyse(self, uri: str, doc, project: Project) -> FileAnalysis:
+        """The document's analysis for its current version, computed once per version."""
+        version = doc.version
+        cached = self._analyses.get(uri)
+        if cached is not None and cached[0] == version and cached[1] is project:
+            return cached[2]
+        path = Path(to_fs_path(uri) or uri)
+        analysis = await asyncio.get_running_loop().run_in_executor(
+            self._analysis_pool, project.analyse, doc.source, path, _language(doc)
+        )
+        self._analyses[uri] = (version, project, analysis)
+        return analysis
+
+    def forget(self, uri: str) -> None:
+        if (task := self._pending.pop(uri, None)) is not None:
+            task.cancel()
+        self._analyses.pop(uri, None)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _language(doc) -> str | None:
+    language = doc.language_id
+    if language in CODE_LANGUAGES:
+        return language
+    return language_of(Path(to_fs_path(doc.uri) or doc.uri))
+
+
+def summarize(outcomes: list[Outcome], root: Path) -> str:
+    def rel(path: Path) -> str:
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+    written = [rel(o.path) for o in outcomes if o.status == WRITTEN]
+    unchanged = sum(o.status == UNCHANGED for o in outcomes)
+    refused = [rel(o.path) for o in outcomes if o.status == REFUSED]
+    parts = []
+    if written:
+        parts.append("wrote " + ", ".join(written))
+    if unchanged:
+        parts.append(f"{unchanged} unchanged")
+    if refused:
+        parts.append("refused " + ", ".join(refused))
+    return "; ".join(parts) or "no sources in the plan"
+
+
+server = AvoLanguageServer()
+
+
+# -- lifecycle ------------------------------------------------------------------------
+
+
+@server.feature(lsp.INITIALIZE)
+def initialize(ls: AvoLanguageServer, params: lsp.InitializeParams) -> None:
+    root = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
+    ls.root = Path(to_fs_path(root)).absolute() if root else None
+    ls.apply_settings(params.initialization_options)
+
+
+@server.feature(lsp.INITIALIZED)
+async def initialized(ls: AvoLanguageServer, params: lsp.InitializedParams) -> None:
+    await pull_configuration(ls)
+    if ls.supports_watched_files_registration():
+        names = sorted({*PLAN_FILE_NAMES, ls.plan_path.name if ls.plan_path else PLAN_FILE_NAMES[0]})
+        watchers = [lsp.FileSystemWatcher(glob_pattern=f"**/{name}") for name in names]
+        await ls.client_register_capability_async(
+            lsp.RegistrationParams(
+                registrations=[
+                    lsp.Registration(
+                        id="avo-plan-watcher",
+                        method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                    )
+                ]
+            )
+        )
+    # Clients that register watchers still miss changes made while a file is closed
+    # in some set-ups, and the poll costs one stat: keep it in every case.
+    ls._plan_watcher = asyncio.get_running_loop().create_task(ls.watch_plan())
+    await ls.reload_plan()
+    if ls.settings.regenerate != "off" and ls.project is not None and ls.project.load.ok:
+        await ls.regenerate("start-up")
+
+
+async def pull_configuration(ls: AvoLanguageServer) -> None:
+    if not ls.supports_configuration():
+        return
+    scope = from_fs_path(str(ls.root)) if ls.root else None
+    try:
+        [config] = await ls.workspace_configuration_async(
+            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(scope_uri=scope, section="avo")])
+        )
+    except Exception as exc:
+        ls.log(f"avo: could not read the settings: {exc}", lsp.MessageType.Warning)
+        return
+    if config is not None:
+        ls.apply_settings(config)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def did_change_configuration(ls: AvoLanguageServer, params: lsp.DidChangeConfigurationParams) -> None:
+    before = ls.plan_path
+    if ls.supports_configuration():
+        await pull_configuration(ls)
+    elif isinstance(params.settings, dict):
+        ls.apply_settings(params.settings.get("avo", params.settings))
+    if ls.plan_path != before:
+        await ls.reload_plan()
+    else:
+        ls.publish_plan_diagnostics()
+        ls.refresh_open_documents()
+
+
+@server.feature(lsp.SHUTDOWN)
+def shutdown(ls: AvoLanguageServer, params: None) -> None:
+    if ls._plan_watcher is not None:
+        ls._plan_watcher.cancel()
+    for uri in list(ls._pending):
+        ls.forget(uri)
+
+
+# -- documents ------------------------------------------------------------------------
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+async def did_open(ls: AvoLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if ls.is_plan(uri):
+        if params.text_document.text != ls.plan_text:
+            await ls.reload_plan(params.text_document.text)
+        else:
+            ls.publish_plan_diagnostics()
+    else:
+        ls.schedule_diagnostics(uri, delay_ms=0)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: AvoLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if not ls.is_plan(uri):
+        ls.schedule_diagnostics(uri)
+        return
+    await asyncio.sleep(ls.settings.debounce_ms / 1000)
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is None or doc.version != params.text_document.version:
+        return  # a later change will do it
+    if await ls.reload_plan(doc.source) and ls.settings.regenerate == "onChange":
+        await ls.regenerate("the plan changed")
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE, lsp.SaveOptions(include_text=False))
+async def did_save(ls: AvoLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    if not ls.is_plan(params.text_document.uri):
+        return
+    saved = _read(ls.plan_path) if ls.plan_path else ""
+    if saved != ls.plan_text:
+        await ls.reload_plan(saved)
+    if ls.settings.regenerate == "onSave":
+        await ls.regenerate("the plan was saved")
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+async def did_close(ls: AvoLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.forget(uri)
+    if ls.is_plan(uri):
+        await ls.plan_changed_on_disk()  # unsaved edits are gone: the disk is the plan again
+    else:
+        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def did_change_watched_files(ls: AvoLanguageServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    if any(ls.is_plan(change.uri) for change in params.changes):
+        await ls.plan_changed_on_disk()
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+@server.command(GENERATE_COMMAND)
+async def generate_command(ls: AvoLanguageServer, *args: Any) -> dict:
+    if ls.plan_path is not None and ls.plan_uri() not in ls.workspace.text_documents:
+        await ls.reload_plan()
+    outcomes = await ls.regenerate("generate command")
+    if outcomes is None:
+        errors = len(ls.project.load.errors) if ls.project else 0
+        message = f"Avo: the plan has {errors} error(s); no file was generated" if errors else "Avo: no plan found"
+        ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=message))
+        return {"written": [], "unchanged": [], "refused": [], "errors": errors}
+    return {status: [str(o.path) for o in outcomes if o.status == status] for status in (WRITTEN, UNCHANGED, REFUSED)}
+
+
+def serve() -> None:
+    server.start_io()
