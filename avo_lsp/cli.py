@@ -52,7 +52,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"avo-lsp: the plan has {len(result.errors)} error(s); no file was generated", file=sys.stderr)
         return 1
     assert result.plan is not None
-    files = generate(result.plan)
+    files = generate(result.plan, result.apis)
     if args.check:
         outcomes = check_files(result.plan.root, files)
         bad = [o for o in outcomes if o.status in (MISSING, STALE, REFUSED)]

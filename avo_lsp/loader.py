@@ -16,7 +16,7 @@ from typing import Any, Callable
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .api import source_api
+from .api import SourceApi, source_api
 from .plan import (
     ACTIONS,
     LANGUAGES,
@@ -61,6 +61,9 @@ class LoadResult:
     path: Path
     plan: Plan | None  # None only when the file could not be read as YAML at all
     errors: tuple[PlanError, ...] = ()
+    # The generated API of each source, built once here (the collision check needs it)
+    # and reused by the code generators and the analysers.
+    apis: tuple[SourceApi, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -139,6 +142,7 @@ class _PlanReader:
     path: Path
     errors: list[PlanError] = field(default_factory=list)
     _seen: set[int] = field(default_factory=set)
+    broken_sources: set[str] = field(default_factory=set)
 
     def error(self, code: str, node: Node | Span, message: str) -> None:
         span = node if isinstance(node, Span) else span_of(node)
@@ -256,8 +260,10 @@ class _PlanReader:
         properties = self.read_properties(top.get("properties", (None, empty))[1])
         events = self.read_events(top.get("events", (None, empty))[1], sources, properties)
         plan = Plan(self.path, version, name, _frozen(sources), _frozen(destinations), _frozen(properties), _frozen(events))
-        for source in sources.values():
-            for collision in source_api(plan, source).collisions:
+        apis = tuple(source_api(plan, source) for source in sources.values())
+        for api in apis:
+            source = api.source
+            for collision in api.collisions:
                 self.error(
                     "name-collision",
                     collision.span,
@@ -265,7 +271,7 @@ class _PlanReader:
                     f"{source.language} code, the same identifier as {collision.first!r}",
                 )
         self.errors.sort(key=lambda e: (e.span.line, e.span.col))
-        return LoadResult(self.path, plan, tuple(self.errors))
+        return LoadResult(self.path, plan, tuple(self.errors), apis)
 
     def read_destinations(self, node: Node) -> dict[str, Destination]:
         result = {}
@@ -296,10 +302,12 @@ class _PlanReader:
                     else:
                         dests.append(dest)
             if platform is None or language is None or path is None:
+                self.broken_sources.add(name)  # reported already; events may still name it
                 continue
             target = (self.path.parent / path).resolve()
             if target in paths:
                 self.error("plan-schema", fields["path"][1], f"source {name!r} has the same path as source {paths[target]!r}")
+                self.broken_sources.add(name)
                 continue
             paths[target] = name
             result[name] = Source(name, platform, language, path, anonymous_id, tuple(dests), span_of(key))
@@ -335,11 +343,11 @@ class _PlanReader:
     def read_property(self, name: str, key: ScalarNode, value: Node, members_of: dict) -> Property | None:
         where = f"property {name!r}"
         fields = self.mapping(value, where, ("type", "description", "list", "allowed", "min", "max", "regex", "send_as", "properties"), ("type",))
-        if "type" not in fields:
-            return None
-        ptype = self.choice(fields["type"][1], "type", PROPERTY_TYPES)
+        # A property whose type is missing or wrong still exists, as `any`: events that
+        # use it should not each report it as unknown on top of the one real error.
+        ptype = self.choice(fields["type"][1], "type", PROPERTY_TYPES) if "type" in fields else None
         if ptype is None:
-            return None
+            return Property(name, "any", span=span_of(key))
         get = _getter(fields)
         description = self.string(get("description"), "description") if get("description") else ""
         is_list = bool(self.boolean(get("list"), "list")) if get("list") else False
@@ -400,6 +408,8 @@ class _PlanReader:
                 if not listed and isinstance(get("sources"), (SequenceNode, ScalarNode)):
                     self.error("plan-schema", get("sources"), f"{where} needs at least one source")
                 for source, source_node in listed:
+                    if source in self.broken_sources:
+                        continue
                     if source not in sources:
                         self.error("unknown-source", source_node, f"unknown source {source!r}; the plan defines: {_listing(sources)}")
                     else:

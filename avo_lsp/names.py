@@ -10,6 +10,7 @@ names that Python would read as one are found to collide here, not at import tim
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import re
 import unicodedata
@@ -49,10 +50,15 @@ IDENTITY_PARAMS = {
 _CASE_BOUNDARY = re.compile(r"(?<=[^\W_A-Z])(?=[A-Z])")
 
 
-def words(name: str) -> list[str]:
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def words(name: str) -> tuple[str, ...]:
     """Split a plan name into words: on non-alphanumerics and on lower-to-upper changes."""
-    text = unicodedata.normalize("NFKC", name)
-    text = _CASE_BOUNDARY.sub(" ", text)
+    text = _CASE_BOUNDARY.sub(" ", unicodedata.normalize("NFKC", name))
+    if text.isascii():
+        return tuple(_ASCII_WORD.findall(text))
     parts: list[str] = []
     current: list[str] = []
     for ch in text:
@@ -65,7 +71,7 @@ def words(name: str) -> list[str]:
             current = []
     if current:
         parts.append("".join(current))
-    return parts
+    return tuple(parts)
 
 
 def _finish(ident: str, reserved: frozenset[str]) -> str:
@@ -78,10 +84,12 @@ def _finish(ident: str, reserved: frozenset[str]) -> str:
     return ident
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def snake_case(name: str) -> str:
     return _finish("_".join(w.lower() for w in words(name)), PYTHON_KEYWORDS)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def camel_case(name: str) -> str:
     ws = words(name)
     ident = "".join(
@@ -102,3 +110,28 @@ def identifier(name: str, language: str) -> str:
 
 def module_names(language: str) -> frozenset[str]:
     return PYTHON_MODULE_NAMES if language == "python" else JS_MODULE_NAMES
+
+
+def _python_name(ident: str) -> str:
+    # Upper-casing can undo NFKC ("ΐ".upper() is not normalised), and Python normalises
+    # identifiers when it reads them: normalise again so the name we print is the name
+    # Python sees. Keep only characters an identifier may contain.
+    text = unicodedata.normalize("NFKC", ident)
+    text = "".join(ch for ch in text if ch == "_" or ("a" + ch).isidentifier())
+    return _finish(unicodedata.normalize("NFKC", text), PYTHON_KEYWORDS)
+
+
+def python_class_name(name: str) -> str:
+    """A generated Python class name (the enum of a property's allowed values): PascalCase."""
+    return _python_name("".join(w[:1].upper() + w[1:].lower() for w in words(name)))
+
+
+def python_constant_name(name: str) -> str:
+    """A generated Python constant (an enum member, from an allowed value): UPPER_SNAKE_CASE."""
+    return _python_name("_".join(w.upper() for w in words(name)))
+
+
+def constant_case(name: str) -> str:
+    """For generated TypeScript and JavaScript constants (the keys of an allowed-values
+    object, from its values): UPPER_SNAKE_CASE."""
+    return _finish("_".join(w.upper() for w in words(name)), JS_RESERVED)

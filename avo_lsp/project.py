@@ -15,7 +15,7 @@ from typing import Mapping
 
 from .analysis.checks import Finding, check_calls
 from .analysis.model import EMPTY, FileAnalysis, GeneratedModules
-from .api import SourceApi, source_api
+from .api import SourceApi
 from .loader import LoadResult, load_plan
 
 # Which finder reads a file, by extension; the value is the language id LSP uses.
@@ -48,8 +48,8 @@ class Project:
         plan = load.plan
         apis: dict[Path, SourceApi] = {}
         if plan is not None:
-            for source in plan.sources.values():
-                apis[plan.source_file(source)] = source_api(plan, source)
+            for api in load.apis:
+                apis[plan.source_file(api.source)] = api
         root = (load.path.parent).resolve()
         return cls(load, MappingProxyType(apis), GeneratedModules(root, frozenset(apis)))
 

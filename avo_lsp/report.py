@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Iterable
 
 from . import __version__
-from .analysis.checks import CODE_CODES, Finding
-from .analysis.model import CallSite
-from .files import source_files
+from .analysis.checks import CODE_CODES
+from .index import IndexedFile, build_index
 from .loader import LoadResult
 from .plan import PLAN_ERROR_CODES, Span
 from .project import Project
@@ -29,30 +28,14 @@ class Reported:
     message: str
 
 
-@dataclass(frozen=True)
-class ScannedFile:
-    path: Path
-    calls: tuple[CallSite, ...]
-    findings: tuple[Finding, ...]
+def scan(project: Project, roots: Iterable[Path]) -> dict[Path, IndexedFile]:
+    """The index of `roots`, with a progress line on a terminal (nothing when piped)."""
 
+    def show(done: int, total: int) -> None:
+        if done % 100 == 0 or done == total:
+            print(f"\rscanned {done}/{total} files", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-def scan(project: Project, roots: Iterable[Path], progress: bool = False) -> list[ScannedFile]:
-    """Analyse every source file below `roots`; files that call nothing are left out."""
-    paths = [p for p in source_files(*roots) if not project.is_generated_file(p)]
-    scanned = []
-    for index, path in enumerate(paths, 1):
-        if progress and (index % 100 == 0 or index == len(paths)):
-            print(f"\rscanned {index}/{len(paths)} files", end="", file=sys.stderr, flush=True)
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        analysis = project.analyse(text, path)
-        if analysis.calls:
-            scanned.append(ScannedFile(path, analysis.calls, tuple(project.check(analysis))))
-    if progress and paths:
-        print(file=sys.stderr)
-    return scanned
+    return build_index(project, roots, show if sys.stderr.isatty() else None)
 
 
 def _shown(path: Path) -> str:
@@ -62,16 +45,12 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _progress_wanted() -> bool:
-    return sys.stderr.isatty()
-
-
 def run_check(result: LoadResult, paths: list[Path], args: argparse.Namespace) -> int:
     reported = [Reported(result.path, e.span, e.code, "error", e.message) for e in result.errors]
     if result.plan is not None:
         project = Project.from_load(result)
-        for file in scan(project, paths or [project.root], progress=_progress_wanted()):
-            reported += [Reported(file.path, f.span, f.code, f.severity, f.message) for f in file.findings]
+        for entry in scan(project, paths or [project.root]).values():
+            reported += [Reported(entry.path, f.span, f.code, f.severity, f.message) for f in entry.findings]
     floor = SEVERITY_RANK[args.severity]
     reported = [r for r in reported if SEVERITY_RANK[r.severity] <= floor]
     reported.sort(key=lambda r: (str(r.path), r.span.line, r.span.col, r.code))
@@ -163,16 +142,16 @@ def run_status(result: LoadResult, paths: list[Path], args: argparse.Namespace) 
     if result.plan is None:
         return 1
     project = Project.from_load(result)
-    scanned = scan(project, paths or [project.root], progress=_progress_wanted())
+    index = scan(project, paths or [project.root])
     report = []
     unused = 0
     for module, api in project.apis.items():
         events = []
         for fn in api.functions:
             sites = [
-                {"path": _shown(file.path), "line": call.callee_span.line + 1}
-                for file in scanned
-                for call in file.calls
+                {"path": _shown(entry.path), "line": call.callee_span.line + 1}
+                for entry in index.values()
+                for call in entry.calls
                 if call.module == module and call.function == fn.name
             ]
             unused += not sites

@@ -152,7 +152,7 @@ class AvoLanguageServer(LanguageServer):
             return None
         token = await self.begin_progress("Avo: generating code")
         plan = project.load.plan
-        files = await asyncio.to_thread(generate, plan)
+        files = await asyncio.to_thread(generate, plan, project.load.apis)
         outcomes = await asyncio.to_thread(write_files, plan.root, files)
         self.end_progress(token)
         self.log(f"avo: {reason}: {summarize(outcomes, plan.root)}")
@@ -186,25 +186,26 @@ class AvoLanguageServer(LanguageServer):
         if await self.reload_plan() and self.settings.regenerate != "off":
             await self.regenerate("the plan changed on disk")
 
-    async def watch_plan(self) -> None:
+    def plan_signature(self) -> tuple[int, int] | None:
+        try:
+            stat = self.plan_path.stat() if self.plan_path else None
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size) if stat else None
+
+    async def watch_plan(self, last: tuple[int, int] | None) -> None:
         """A cheap watcher of our own for clients that cannot register file watchers
-        (Neovim on Linux): a `stat` of one file twice a second."""
-        last = None
+        (Neovim on Linux): a `stat` of one file twice a second. `last` is the signature
+        taken before the plan was first read, so no change in between is missed."""
         while True:
             await asyncio.sleep(PLAN_POLL_SECONDS)
-            if self.plan_path is None:
-                continue
-            try:
-                stat = self.plan_path.stat()
-                signature = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                signature = None
-            if last is not None and signature != last:
+            signature = self.plan_signature()
+            if signature != last:
+                last = signature
                 try:
                     await self.plan_changed_on_disk()
                 except Exception:  # never let the watcher die
                     log.exception("plan watcher")
-            last = signature
 
     # -- code documents -------------------------------------------------------------
 
@@ -317,7 +318,7 @@ async def initialized(ls: AvoLanguageServer, params: lsp.InitializedParams) -> N
         )
     # Clients that register watchers still miss changes made while a file is closed
     # in some set-ups, and the poll costs one stat: keep it in every case.
-    ls._plan_watcher = asyncio.get_running_loop().create_task(ls.watch_plan())
+    ls._plan_watcher = asyncio.get_running_loop().create_task(ls.watch_plan(ls.plan_signature()))
     await ls.reload_plan()
     if ls.settings.regenerate != "off" and ls.project is not None and ls.project.load.ok:
         await ls.regenerate("start-up")

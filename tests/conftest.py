@@ -119,7 +119,7 @@ async def diagnostics_for(client: LanguageClient, uri: str, version: int | None 
         return True
 
     await wait_for(ready, timeout, f"diagnostics of {uri}")
-    return client.diagnostics[uri]
+    return list(client.diagnostics[uri])
 
 
 def summary(diagnostics) -> list[tuple]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from ..api import SourceApi, source_api
 from ..plan import Plan, Source
@@ -58,9 +59,8 @@ def generate_source(plan: Plan, api: SourceApi) -> str:
     return generate_typescript(plan, api)
 
 
-def generate(plan: Plan) -> tuple[GeneratedFile, ...]:
-    files = []
-    for source in plan.sources.values():
-        api = source_api(plan, source)
-        files.append(GeneratedFile(source, plan.source_file(source), generate_source(plan, api)))
-    return tuple(files)
+def generate(plan: Plan, apis: Iterable[SourceApi] | None = None) -> tuple[GeneratedFile, ...]:
+    """The generated file of every source; `apis` (from the loader) saves rebuilding them."""
+    if apis is None:
+        apis = [source_api(plan, source) for source in plan.sources.values()]
+    return tuple(GeneratedFile(api.source, plan.source_file(api.source), generate_source(plan, api)) for api in apis)
