@@ -71,7 +71,7 @@ class Collision:
     first: str
     second: str
     span: Span  # where the second one is written
-    what: str  # "event" or "parameter"
+    what: str  # "event", "parameter" or "system property"
 
 
 @dataclass(frozen=True)
@@ -138,4 +138,13 @@ def source_api(plan: Plan, source: Source) -> SourceApi:
             continue
         seen[fn.name] = event.name
         functions.append(fn)
+    # init's system properties are keyed by their identifiers too: a clash there would
+    # silently drop one of them.
+    keys: dict[str, str] = {}
+    for prop in plan.system_properties():
+        key = identifier(prop.name, source.language)
+        if key in keys:
+            collisions.append(Collision(key, keys[key], prop.name, prop.span, "system property"))
+            continue
+        keys[key] = prop.name
     return SourceApi(source, tuple(functions), tuple(collisions))

@@ -54,3 +54,23 @@ def source_files(*roots: Path) -> Iterator[Path]:
                 path = here / name
                 if path.suffix.lower() in LANGUAGE_IDS and not ignored(path, False):
                     yield path
+
+
+def is_ignored(root: Path, path: Path) -> bool:
+    """Whether `source_files(root)` would skip `path`: outside the root, in a skipped
+    folder, or excluded by a `.gitignore` on the way down."""
+    root, path = root.resolve(), path.resolve()
+    if not path.is_relative_to(root):
+        return True
+    parts = path.relative_to(root).parts
+    if any(part in ALWAYS_SKIPPED for part in parts[:-1]):
+        return True
+    folder = root
+    for depth in range(len(parts)):
+        spec = _gitignore(folder)
+        if spec is not None:
+            rel = Path(*parts[depth:]).as_posix()
+            if spec.match_file(rel):
+                return True
+        folder = folder / parts[depth]
+    return False

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from . import __version__, convert
-from .analysis.model import EMPTY, FileAnalysis
+from .analysis.model import FileAnalysis
 from .codegen import generate
+from .files import is_ignored
+from .index import IndexedFile, build_index, index_file
 from .loader import PLAN_FILE_NAMES, LoadResult, find_plan, load_plan, load_plan_text
 from .project import Project, language_of
 from .settings import Settings, parse_settings
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 GENERATE_COMMAND = "avo.generate"
 PLAN_POLL_SECONDS = 0.5
+CODE_GLOB = "**/*.{py,pyi,ts,mts,cts,tsx,js,mjs,cjs,jsx}"
 CODE_LANGUAGES = ("python", "typescript", "typescriptreact", "javascript", "javascriptreact")
 
 
@@ -46,6 +50,11 @@ class AvoLanguageServer(LanguageServer):
         self._analyses: dict[str, tuple[int, Project, FileAnalysis]] = {}
         self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avo-analysis")
         self._plan_watcher: asyncio.Task | None = None
+        # The workspace index: call sites of every file that has any, from disk for
+        # closed files and from the buffer for open ones.
+        self.index: dict[Path, IndexedFile] = {}
+        self._index_task: asyncio.Task | None = None
+        self._closed_with_diagnostics: set[str] = set()
 
     # -- client capabilities --------------------------------------------------------
 
@@ -126,9 +135,14 @@ class AvoLanguageServer(LanguageServer):
         project = await asyncio.to_thread(Project.from_load, result)
         if generation != self._plan_generation:
             return False
+        previous = self.project
         self.project, self.plan_text = project, text
         self.publish_plan_diagnostics()
         self.refresh_open_documents()
+        if previous is None or previous.modules != project.modules:
+            self.start_indexing()  # imports resolve against other files: scan again
+        else:
+            self.recheck_index()
         return True
 
     def publish_plan_diagnostics(self) -> None:
@@ -207,6 +221,79 @@ class AvoLanguageServer(LanguageServer):
                 except Exception:  # never let the watcher die
                     log.exception("plan watcher")
 
+    # -- the workspace index ---------------------------------------------------------
+
+    def start_indexing(self) -> None:
+        if self._index_task is not None:
+            self._index_task.cancel()
+        if self.project is not None and self.root is not None and self.project.apis:
+            self._index_task = asyncio.get_running_loop().create_task(self.build_index(self.project))
+
+    async def build_index(self, project: Project) -> None:
+        """Scan the workspace in the background, with progress where the client shows it."""
+        loop = asyncio.get_running_loop()
+        token = await self.begin_progress("Avo: indexing call sites")
+        last_report = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = loop.time()
+            if token is not None and (now - last_report[0] > 0.2 or done == total):
+                last_report[0] = now
+                message = f"{done}/{total} files"
+                loop.call_soon_threadsafe(
+                    self.work_done_progress.report, token, lsp.WorkDoneProgressReport(message=message, percentage=done * 100 // max(total, 1))
+                )
+
+        try:
+            index = await loop.run_in_executor(self._analysis_pool, build_index, project, [self.root], progress)
+        finally:
+            self.end_progress(token)
+        if self.project is not project:
+            return  # the plan changed meanwhile; its own scan is under way
+        self.index = index
+        for uri in list(self.workspace.text_documents):
+            self.schedule_diagnostics(uri, delay_ms=0)  # open files: the buffer wins
+        self.publish_closed_files()
+        self.log(f"avo: indexed {len(index)} file{'s' * (len(index) != 1)} that call the generated code")
+
+    def recheck_index(self) -> None:
+        """The plan changed but not its generated files: the call sites still stand,
+        only what is wrong with them may have changed."""
+        project = self.project
+        if project is None:
+            return
+        self.index = {
+            path: replace(entry, findings=tuple(project.check(FileAnalysis(calls=entry.calls))))
+            for path, entry in self.index.items()
+        }
+        self.publish_closed_files()
+
+    def publish_closed_files(self) -> None:
+        """Workspace diagnostics: files that are not open show what is wrong on disk."""
+        published = set()
+        for path, entry in self.index.items():
+            uri = from_fs_path(str(path))
+            if uri in self.workspace.text_documents:
+                continue
+            diagnostics = convert.finding_diagnostics(entry.findings, entry.text, self.settings, self.workspace.position_codec)
+            if diagnostics or uri in self._closed_with_diagnostics:
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+            if diagnostics:
+                published.add(uri)
+        for uri in self._closed_with_diagnostics - published:
+            if uri not in self.workspace.text_documents:
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self._closed_with_diagnostics = published
+
+    def reindex_from_disk(self, path: Path) -> None:
+        if self.project is None:
+            return
+        entry = index_file(self.project, path)
+        if entry is None:
+            self.index.pop(path, None)
+        else:
+            self.index[path] = entry
+
     # -- code documents -------------------------------------------------------------
 
     def refresh_open_documents(self) -> None:
@@ -233,6 +320,11 @@ class AvoLanguageServer(LanguageServer):
         current = self.workspace.text_documents.get(uri)
         if current is None or current.version != version or self.project is not project:
             return  # the document or the plan moved on: a newer run will answer
+        path = Path(to_fs_path(uri) or uri).resolve()
+        if analysis.calls:
+            self.index[path] = IndexedFile(path, text, analysis.calls, tuple(findings))
+        else:
+            self.index.pop(path, None)
         diagnostics = convert.finding_diagnostics(findings, text, self.settings, doc.position_codec)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
@@ -248,6 +340,9 @@ class AvoLanguageServer(LanguageServer):
         )
         self._analyses[uri] = (version, project, analysis)
         return analysis
+
+    def is_ignored(self, path: Path) -> bool:
+        return self.root is None or is_ignored(self.root, path)
 
     def forget(self, uri: str) -> None:
         if (task := self._pending.pop(uri, None)) is not None:
@@ -305,6 +400,7 @@ async def initialized(ls: AvoLanguageServer, params: lsp.InitializedParams) -> N
     if ls.supports_watched_files_registration():
         names = sorted({*PLAN_FILE_NAMES, ls.plan_path.name if ls.plan_path else PLAN_FILE_NAMES[0]})
         watchers = [lsp.FileSystemWatcher(glob_pattern=f"**/{name}") for name in names]
+        watchers.append(lsp.FileSystemWatcher(glob_pattern=CODE_GLOB))
         await ls.client_register_capability_async(
             lsp.RegistrationParams(
                 registrations=[
@@ -407,14 +503,31 @@ async def did_close(ls: AvoLanguageServer, params: lsp.DidCloseTextDocumentParam
     ls.forget(uri)
     if ls.is_plan(uri):
         await ls.plan_changed_on_disk()  # unsaved edits are gone: the disk is the plan again
-    else:
-        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        return
+    # Unsaved edits are gone too: the file shows what is wrong on disk, if anything.
+    path = Path(to_fs_path(uri) or uri).resolve()
+    ls.reindex_from_disk(path)
+    entry = ls.index.get(path)
+    diagnostics = convert.finding_diagnostics(entry.findings, entry.text, ls.settings, ls.workspace.position_codec) if entry else []
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+    if diagnostics:
+        ls._closed_with_diagnostics.add(uri)
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def did_change_watched_files(ls: AvoLanguageServer, params: lsp.DidChangeWatchedFilesParams) -> None:
     if any(ls.is_plan(change.uri) for change in params.changes):
         await ls.plan_changed_on_disk()
+    changed = False
+    for change in params.changes:
+        path = to_fs_path(change.uri)
+        if path is None or ls.is_plan(change.uri) or change.uri in ls.workspace.text_documents:
+            continue
+        if language_of(Path(path)) is not None and not ls.is_ignored(Path(path)):
+            ls.reindex_from_disk(Path(path).resolve())
+            changed = True
+    if changed:
+        ls.publish_closed_files()
 
 
 # -- commands -------------------------------------------------------------------------

@@ -169,7 +169,11 @@ async def test_the_plan_watcher_is_registered_only_where_supported(client: Langu
     if caps and caps.dynamic_registration:
         [registration] = client.registrations
         assert registration.method == "workspace/didChangeWatchedFiles"
-        assert [w["globPattern"] for w in registration.register_options["watchers"]] == ["**/avo.yaml", "**/avo.yml"]
+        assert [w["globPattern"] for w in registration.register_options["watchers"]] == [
+            "**/avo.yaml",
+            "**/avo.yml",
+            "**/*.{py,pyi,ts,mts,cts,tsx,js,mjs,cjs,jsx}",
+        ]
     else:
         assert client.registrations == []
 

@@ -28,7 +28,8 @@ class GeneratedFile:
 
 
 def header_lines(plan: Plan, comment: str) -> str:
-    plan_name = f' "{plan.name}"' if plan.name else ""
+    # json.dumps keeps any name on one line: a newline in it must not end the comment.
+    plan_name = f" {json.dumps(plan.name, ensure_ascii=False)}" if plan.name else ""
     return (
         f"{comment} This file is {HEADER_MARK} from the tracking plan{plan_name}"
         f" ({plan.path.name}).\n"
