@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..api import ANONYMOUS_ID, PROPERTY, USER_ID, EventFunction, Parameter, SourceApi
+from ..names import module_names
 from ..plan import Span
 from .model import UNKNOWN, Argument, CallSite
 
@@ -60,6 +61,8 @@ def check_calls(calls: Iterable[CallSite], apis: Mapping[Path, SourceApi]) -> li
 
 
 def check_call(call: CallSite, api: SourceApi) -> list[Finding]:
+    if call.function in module_names(api.language):
+        return []  # `init_avo` / `initAvo`: the module's own set-up, not an event
     fn = api.function(call.function)
     if fn is None:
         return [_unknown_event(call, api)]

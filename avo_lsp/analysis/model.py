@@ -8,6 +8,7 @@ or to one of its functions (`ImportBinding`), and every call of such a function
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +90,12 @@ class GeneratedModules:
     root: Path  # the plan's folder (the workspace root), absolute and resolved
     files: frozenset[Path]  # absolute, resolved paths of the generated files
 
-    @property
+    @cached_property
     def stems(self) -> frozenset[str]:
-        return frozenset(p.stem for p in self.files)
+        # A package's `__init__.py` (a folder's `index.ts`) is imported by its folder's name.
+        return frozenset(p.stem for p in self.files) | frozenset(
+            p.parent.name for p in self.files if p.stem in ("__init__", "index")
+        )
 
     def mentioned_in(self, text: str) -> bool:
         """A cheap test that lets a file that cannot import a generated module cost
