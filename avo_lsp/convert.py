@@ -76,3 +76,76 @@ def plan_diagnostics(errors: Sequence[PlanError], text: str, settings: Settings,
     lines = lines_of(text)
     result = (_diagnostic(e.code, e.message, e.span, "error", None, settings, lines, codec) for e in errors)
     return [d for d in result if d is not None]
+
+
+def markup(markdown: str, use_markdown: bool = True) -> lsp.MarkupContent:
+    return lsp.MarkupContent(kind=lsp.MarkupKind.Markdown if use_markdown else lsp.MarkupKind.PlainText, value=markdown)
+
+
+def location(uri: str, span: Span, lines: Sequence[str], codec: PositionCodec) -> lsp.Location:
+    return lsp.Location(uri=uri, range=to_range(span, lines, codec))
+
+
+SYMBOL_KIND = {
+    "group": lsp.SymbolKind.Namespace,
+    "event": lsp.SymbolKind.Event,
+    "property": lsp.SymbolKind.Property,
+    "source": lsp.SymbolKind.Module,
+    "destination": lsp.SymbolKind.Interface,
+}
+
+
+def document_symbol(symbol, lines: Sequence[str], codec: PositionCodec) -> lsp.DocumentSymbol:
+    return lsp.DocumentSymbol(
+        name=symbol.name,
+        detail=symbol.detail or None,
+        kind=SYMBOL_KIND[symbol.kind],
+        range=to_range(symbol.range, lines, codec),
+        selection_range=to_range(symbol.span, lines, codec),
+        children=[document_symbol(child, lines, codec) for child in symbol.children] or None,
+    )
+
+
+def signature_help(signature, use_markdown: bool) -> lsp.SignatureHelp:
+    label = signature.label
+    # Parameter offsets are code points into the label; LSP counts UTF-16 units.
+    def units(offset: int) -> int:
+        return len(label[:offset].encode("utf-16-le")) // 2
+
+    parameters = [
+        lsp.ParameterInformation(label=(units(p.start), units(p.end)), documentation=markup(p.documentation, use_markdown) if p.documentation else None)
+        for p in signature.parameters
+    ]
+    info = lsp.SignatureInformation(
+        label=label,
+        documentation=markup(signature.documentation, use_markdown) if signature.documentation else None,
+        parameters=parameters,
+    )
+    return lsp.SignatureHelp(signatures=[info], active_signature=0, active_parameter=signature.active_parameter)
+
+
+COMPLETION_KIND = {
+    "function": lsp.CompletionItemKind.Function,
+    "argument": lsp.CompletionItemKind.Variable,
+    "value": lsp.CompletionItemKind.Value,
+    "property": lsp.CompletionItemKind.Property,
+    "source": lsp.CompletionItemKind.Module,
+    "destination": lsp.CompletionItemKind.Interface,
+    "keyword": lsp.CompletionItemKind.Keyword,
+    "type": lsp.CompletionItemKind.TypeParameter,
+    "action": lsp.CompletionItemKind.EnumMember,
+}
+
+
+def completion_item(item, lines: Sequence[str], codec: PositionCodec, snippets: bool, use_markdown: bool) -> lsp.CompletionItem:
+    snippet = item.snippet if snippets else None
+    return lsp.CompletionItem(
+        label=item.label,
+        kind=COMPLETION_KIND.get(item.kind, lsp.CompletionItemKind.Text),
+        detail=item.detail or None,
+        documentation=markup(item.documentation, use_markdown) if item.documentation else None,
+        sort_text=item.sort_text,
+        filter_text=item.label,
+        insert_text_format=lsp.InsertTextFormat.Snippet if snippet else lsp.InsertTextFormat.PlainText,
+        text_edit=lsp.TextEdit(range=to_range(item.replace, lines, codec), new_text=snippet or item.insert_text),
+    )

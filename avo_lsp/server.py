@@ -11,7 +11,7 @@ import asyncio
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,11 @@ from .analysis.model import FileAnalysis
 from .codegen import generate
 from .files import is_ignored
 from .index import IndexedFile, build_index, index_file
+from .index import usage_by_source, calls_of_event
 from .loader import PLAN_FILE_NAMES, LoadResult, find_plan, load_plan, load_plan_text
+from .plan import Span
+from .service import completion as completions
+from .service import navigation
 from .project import Project, language_of
 from .settings import Settings, parse_settings
 from .writer import REFUSED, UNCHANGED, WRITTEN, Outcome, write_files
@@ -76,6 +80,10 @@ class AvoLanguageServer(LanguageServer):
         completion = self.caps.text_document and self.caps.text_document.completion
         item = completion and completion.completion_item
         return bool(item and item.snippet_support)
+
+    def markdown_hover(self) -> bool:
+        hover = self.caps.text_document and self.caps.text_document.hover
+        return lsp.MarkupKind.Markdown in ((hover and hover.content_format) or [lsp.MarkupKind.Markdown])
 
     def markdown_documentation(self) -> bool:
         completion = self.caps.text_document and self.caps.text_document.completion
@@ -133,6 +141,8 @@ class AvoLanguageServer(LanguageServer):
         if generation != self._plan_generation:
             return False  # a newer reload started while this one ran
         project = await asyncio.to_thread(Project.from_load, result)
+        # Completion's per-source tables, built now rather than on the first `avo.`.
+        await asyncio.get_running_loop().run_in_executor(self._analysis_pool, completions.prepare, project)
         if generation != self._plan_generation:
             return False
         previous = self.project
@@ -341,6 +351,45 @@ class AvoLanguageServer(LanguageServer):
         self._analyses[uri] = (version, project, analysis)
         return analysis
 
+    async def context(self, uri: str, position: lsp.Position) -> "DocumentContext | None":
+        """Everything a request about a position needs, or None (no plan, no document)."""
+        doc = self.workspace.text_documents.get(uri)
+        project = self.project
+        if doc is None or project is None:
+            return None
+        text = doc.source
+        lines = convert.lines_of(text)
+        line, col = convert.from_position(position, lines, doc.position_codec)
+        if self.is_plan(uri):
+            return DocumentContext(doc, text, lines, line, col, project, None)
+        if _language(doc) not in CODE_LANGUAGES:
+            return None
+        return DocumentContext(doc, text, lines, line, col, project, await self.analyse(uri, doc, project))
+
+    def plan_location(self, span: Span) -> lsp.Location | None:
+        uri = self.plan_uri()
+        if uri is None:
+            return None
+        return convert.location(uri, span, convert.lines_of(self.plan_text), self.workspace.position_codec)
+
+    def event_at(self, ctx: "DocumentContext") -> str | None:
+        """The plan event at the position: its key in the plan, or a call of it in code."""
+        plan = ctx.project.load.plan
+        if plan is None:
+            return None
+        if ctx.analysis is None:
+            for event in plan.events.values():
+                span = event.span
+                if span.line == ctx.line and span.col <= ctx.col <= span.end_col:
+                    return event.name
+            return None
+        for call in ctx.analysis.calls:
+            if _within(call.callee_span, ctx.line, ctx.col):
+                api = ctx.project.apis.get(call.module)
+                fn = api.function(call.function) if api else None
+                return fn.event.name if fn else None
+        return None
+
     def is_ignored(self, path: Path) -> bool:
         return self.root is None or is_ignored(self.root, path)
 
@@ -348,6 +397,25 @@ class AvoLanguageServer(LanguageServer):
         if (task := self._pending.pop(uri, None)) is not None:
             task.cancel()
         self._analyses.pop(uri, None)
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    doc: Any
+    text: str
+    lines: list[str]
+    line: int  # code points
+    col: int
+    project: Project
+    analysis: FileAnalysis | None  # None for the plan document
+
+    @property
+    def codec(self):
+        return self.doc.position_codec
+
+
+def _within(span: Span, line: int, col: int) -> bool:
+    return (span.line, span.col) <= (line, col) <= (span.end_line, span.end_col)
 
 
 def _read(path: Path) -> str:
@@ -528,6 +596,122 @@ async def did_change_watched_files(ls: AvoLanguageServer, params: lsp.DidChangeW
             changed = True
     if changed:
         ls.publish_closed_files()
+
+
+# -- completion -----------------------------------------------------------------------
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_COMPLETION,
+    lsp.CompletionOptions(trigger_characters=[".", "(", ",", "{", '"', "'", "[", " ", ":"]),
+)
+async def completion(ls: AvoLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    ctx = await ls.context(params.text_document.uri, params.position)
+    if ctx is None:
+        return None
+    if ctx.analysis is None:
+        found = completions.complete_plan(ctx.project.load.plan, ctx.text, ctx.line, ctx.col)
+    else:
+        found = completions.complete_code(ctx.project, ctx.analysis, ctx.text, ctx.line, ctx.col, _language(ctx.doc))
+    snippets, markdown = ls.supports_snippets(), ls.markdown_documentation()
+    items = [convert.completion_item(item, ctx.lines, ctx.codec, snippets, markdown) for item in found]
+    return lsp.CompletionList(is_incomplete=False, items=items)
+
+
+# -- navigation -----------------------------------------------------------------------
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+async def hover(ls: AvoLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    ctx = await ls.context(params.text_document.uri, params.position)
+    if ctx is None:
+        return None
+    if ctx.analysis is None:
+        found = navigation.hover_plan(ctx.project.load.plan, ctx.text, ctx.line, ctx.col, ctx.project.load.apis)
+    else:
+        found = navigation.hover_code(ctx.project, ctx.analysis, ctx.line, ctx.col)
+    if found is None:
+        return None
+    return lsp.Hover(contents=convert.markup(found.markdown, ls.markdown_hover()), range=convert.to_range(found.span, ctx.lines, ctx.codec))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_SIGNATURE_HELP, lsp.SignatureHelpOptions(trigger_characters=["(", ",", "{"]))
+async def signature_help(ls: AvoLanguageServer, params: lsp.SignatureHelpParams) -> lsp.SignatureHelp | None:
+    ctx = await ls.context(params.text_document.uri, params.position)
+    if ctx is None or ctx.analysis is None:
+        return None
+    found = navigation.signature_help(ctx.project, ctx.analysis, ctx.line, ctx.col, ctx.text)
+    return convert.signature_help(found, ls.markdown_hover()) if found else None
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+async def definition(ls: AvoLanguageServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+    ctx = await ls.context(params.text_document.uri, params.position)
+    if ctx is None:
+        return None
+    if ctx.analysis is None:
+        found = navigation.definition_plan(ctx.project.load.plan, ctx.text, ctx.line, ctx.col)
+    else:
+        found = navigation.definition_code(ctx.project, ctx.analysis, ctx.line, ctx.col)
+    return ls.plan_location(found.span) if found else None
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+async def references(ls: AvoLanguageServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+    ctx = await ls.context(params.text_document.uri, params.position)
+    if ctx is None or (event := ls.event_at(ctx)) is None:
+        return None
+    found = [
+        convert.location(from_fs_path(str(path)), call.callee_span, convert.lines_of(ls.index[path].text), ls.workspace.position_codec)
+        for path, call in calls_of_event(ls.index, ctx.project, event)
+    ]
+    plan = ctx.project.load.plan
+    if params.context.include_declaration and plan is not None and (declaration := ls.plan_location(plan.events[event].span)):
+        found.insert(0, declaration)
+    return sorted(found, key=lambda loc: (loc.uri, loc.range.start.line, loc.range.start.character))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
+async def code_lens(ls: AvoLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens] | None:
+    project = ls.project
+    if not ls.is_plan(params.text_document.uri) or project is None or project.load.plan is None:
+        return None
+    doc = ls.workspace.get_text_document(params.text_document.uri)
+    lines = convert.lines_of(doc.source)
+    lenses = []
+    for event in project.load.plan.events.values():
+        counts = usage_by_source(ls.index, project, event.name)
+        parts = [
+            f"{source}: {n} call site{'s' * (n != 1)}" if n else f"not implemented in {source}" for source, n in counts.items()
+        ]
+        if parts:
+            lenses.append(
+                lsp.CodeLens(range=convert.to_range(event.span, lines, doc.position_codec), command=lsp.Command(title=" · ".join(parts), command=""))
+            )
+    return lenses
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def document_symbol(ls: AvoLanguageServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol] | None:
+    project = ls.project
+    if not ls.is_plan(params.text_document.uri) or project is None:
+        return None
+    doc = ls.workspace.get_text_document(params.text_document.uri)
+    lines = convert.lines_of(doc.source)
+    return [convert.document_symbol(s, lines, doc.position_codec) for s in navigation.document_symbols(project.load.plan, doc.source)]
+
+
+@server.feature(lsp.WORKSPACE_SYMBOL)
+def workspace_symbol(ls: AvoLanguageServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.SymbolInformation] | None:
+    project = ls.project
+    if project is None or project.load.plan is None:
+        return None
+    found = []
+    for symbol in navigation.workspace_symbols(project.load.plan, params.query):
+        location = ls.plan_location(symbol.span)
+        if location is not None:
+            found.append(lsp.SymbolInformation(name=symbol.name, kind=convert.SYMBOL_KIND[symbol.kind], location=location, container_name=symbol.container or None))
+    return found
 
 
 # -- commands -------------------------------------------------------------------------
