@@ -28,6 +28,7 @@ from .index import usage_by_source, calls_of_event
 from .loader import PLAN_FILE_NAMES, LoadResult, find_plan, load_plan, load_plan_text
 from .plan import Span
 from .service import completion as completions
+from .service import fixes
 from .service import navigation
 from .project import Project, language_of
 from .settings import Settings, parse_settings
@@ -712,6 +713,49 @@ def workspace_symbol(ls: AvoLanguageServer, params: lsp.WorkspaceSymbolParams) -
         if location is not None:
             found.append(lsp.SymbolInformation(name=symbol.name, kind=convert.SYMBOL_KIND[symbol.kind], location=location, container_name=symbol.container or None))
     return found
+
+
+# -- quick fixes ----------------------------------------------------------------------
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+async def code_action(ls: AvoLanguageServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+    ctx = await ls.context(params.text_document.uri, params.range.start)
+    if ctx is None or ctx.analysis is None:
+        return None
+    end = convert.from_position(params.range.end, ctx.lines, ctx.codec)
+    wanted = [
+        f for f in ctx.project.check(ctx.analysis)
+        if (f.span.line, f.span.col) <= end and (ctx.line, ctx.col) <= (f.span.end_line, f.span.end_col)
+    ]
+    if not wanted:
+        return None
+    plan_doc = ls.workspace.text_documents.get(ls.plan_uri() or "")
+    plan_text = plan_doc.source if plan_doc else ls.plan_text
+    path = Path(to_fs_path(params.text_document.uri) or params.text_document.uri)
+    found = await asyncio.get_running_loop().run_in_executor(
+        ls._analysis_pool, fixes.fixes_for, ctx.project, ctx.analysis, ctx.text, path, wanted, plan_text
+    )
+    texts = {path.resolve(): ctx.text, ctx.project.load.path.resolve(): plan_text}
+    actions = []
+    for fix in found:
+        changes: dict[str, list[lsp.TextEdit]] = {}
+        for edit in fix.edits:
+            lines = convert.lines_of(texts.get(edit.path.resolve(), ""))
+            changes.setdefault(from_fs_path(str(edit.path)), []).append(
+                lsp.TextEdit(range=convert.to_range(edit.span, lines, ctx.codec), new_text=edit.new_text)
+            )
+        diagnostics = [d for d in params.context.diagnostics if d.code == fix.finding.code and d.source == "avo"]
+        actions.append(
+            lsp.CodeAction(
+                title=fix.title,
+                kind=lsp.CodeActionKind.QuickFix,
+                diagnostics=diagnostics or None,
+                edit=lsp.WorkspaceEdit(changes=changes),
+                is_preferred=fix.is_preferred or None,
+            )
+        )
+    return actions
 
 
 # -- commands -------------------------------------------------------------------------
