@@ -60,6 +60,9 @@ class AvoLanguageServer(LanguageServer):
         self.index: dict[Path, IndexedFile] = {}
         self._index_task: asyncio.Task | None = None
         self._closed_with_diagnostics: set[str] = set()
+        # Set once the plan has first been loaded: requests that come in before that
+        # wait for it instead of answering "nothing here".
+        self.ready = asyncio.Event()
 
     # -- client capabilities --------------------------------------------------------
 
@@ -148,6 +151,7 @@ class AvoLanguageServer(LanguageServer):
             return False
         previous = self.project
         self.project, self.plan_text = project, text
+        self.ready.set()
         self.publish_plan_diagnostics()
         self.refresh_open_documents()
         if previous is None or previous.modules != project.modules:
@@ -259,9 +263,11 @@ class AvoLanguageServer(LanguageServer):
             index = await loop.run_in_executor(self._analysis_pool, build_index, project, [self.root], progress)
         finally:
             self.end_progress(token)
-        if self.project is not project:
-            return  # the plan changed meanwhile; its own scan is under way
+        if self.project is None or self.project.modules != project.modules:
+            return  # the generated files changed meanwhile; their own scan is under way
         self.index = index
+        if self.project is not project:
+            self.recheck_index()  # the plan changed, but not what imports resolve to
         for uri in list(self.workspace.text_documents):
             self.schedule_diagnostics(uri, delay_ms=0)  # open files: the buffer wins
         self.publish_closed_files()
@@ -352,8 +358,16 @@ class AvoLanguageServer(LanguageServer):
         self._analyses[uri] = (version, project, analysis)
         return analysis
 
+    async def current_project(self) -> Project | None:
+        try:
+            await asyncio.wait_for(self.ready.wait(), timeout=30)
+        except asyncio.TimeoutError:
+            pass
+        return self.project
+
     async def context(self, uri: str, position: lsp.Position) -> "DocumentContext | None":
         """Everything a request about a position needs, or None (no plan, no document)."""
+        await self.current_project()
         doc = self.workspace.text_documents.get(uri)
         project = self.project
         if doc is None or project is None:
@@ -484,7 +498,10 @@ async def initialized(ls: AvoLanguageServer, params: lsp.InitializedParams) -> N
     # Clients that register watchers still miss changes made while a file is closed
     # in some set-ups, and the poll costs one stat: keep it in every case.
     ls._plan_watcher = asyncio.get_running_loop().create_task(ls.watch_plan(ls.plan_signature()))
-    await ls.reload_plan()
+    try:
+        await ls.reload_plan()
+    finally:
+        ls.ready.set()
     if ls.settings.regenerate != "off" and ls.project is not None and ls.project.load.ok:
         await ls.regenerate("start-up")
 
@@ -674,7 +691,7 @@ async def references(ls: AvoLanguageServer, params: lsp.ReferenceParams) -> list
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
 async def code_lens(ls: AvoLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens] | None:
-    project = ls.project
+    project = await ls.current_project()
     if not ls.is_plan(params.text_document.uri) or project is None or project.load.plan is None:
         return None
     doc = ls.workspace.get_text_document(params.text_document.uri)
@@ -693,8 +710,8 @@ async def code_lens(ls: AvoLanguageServer, params: lsp.CodeLensParams) -> list[l
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-def document_symbol(ls: AvoLanguageServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol] | None:
-    project = ls.project
+async def document_symbol(ls: AvoLanguageServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol] | None:
+    project = await ls.current_project()
     if not ls.is_plan(params.text_document.uri) or project is None:
         return None
     doc = ls.workspace.get_text_document(params.text_document.uri)
@@ -703,8 +720,8 @@ def document_symbol(ls: AvoLanguageServer, params: lsp.DocumentSymbolParams) -> 
 
 
 @server.feature(lsp.WORKSPACE_SYMBOL)
-def workspace_symbol(ls: AvoLanguageServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.SymbolInformation] | None:
-    project = ls.project
+async def workspace_symbol(ls: AvoLanguageServer, params: lsp.WorkspaceSymbolParams) -> list[lsp.SymbolInformation] | None:
+    project = await ls.current_project()
     if project is None or project.load.plan is None:
         return None
     found = []
