@@ -58,3 +58,32 @@ def write_workspace(root: Path, events: int = 2000, properties: int = 300) -> Pa
     root.mkdir(parents=True, exist_ok=True)
     (root / "avo.yaml").write_text(plan_text(events, properties))
     return root / "avo.yaml"
+
+
+def write_tree(root: Path, files: int = 2000, calling_share: float = 0.1, events: int = 2000) -> None:
+    """`files` source files, half Python and half TypeScript; `calling_share` of them
+    import the generated module and call it, the others are ordinary code."""
+    calling_every = round(1 / calling_share)
+    for i in range(files):
+        folder = root / ("backend" if i % 2 == 0 else "web") / f"pkg{i % 40}"
+        folder.mkdir(parents=True, exist_ok=True)
+        calls = i % calling_every == 0
+        if i % 2 == 0:
+            head = "from backend import avo\n\n" if calls else "import os\n\n"
+            body = "".join(
+                f"def handler_{k}(user):\n    value = os.getenv('X{k}') if False else {k}\n"
+                + (f"    avo.event_number_{(i + k) % events}(user_id_=user)\n" if calls else "")
+                + "    return value\n\n"
+                for k in range(10)
+            )
+            (folder / f"module_{i}.py").write_text(head + body)
+        else:
+            depth = "../" * 2
+            head = f'import Avo from "{depth}Avo";\n\n' if calls else 'import { readFileSync } from "fs";\n\n'
+            body = "".join(
+                f"export function handler{k}(user: string): number {{\n  const value = {k};\n"
+                + (f"  Avo.eventNumber{(i + k) % events}({{}});\n" if calls else "")
+                + "  return value;\n}\n\n"
+                for k in range(10)
+            )
+            (folder / f"module_{i}.ts").write_text(head + body)

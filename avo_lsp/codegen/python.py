@@ -373,22 +373,23 @@ def _quoted(name: str) -> str:
     return json.dumps(name, ensure_ascii=False)
 
 
-_UNSAFE_IN_DOCS = ("Cc", "Cs", "Zl", "Zp")
+# A backslash, and the characters of Unicode categories Cc, Cs, Zl and Zp (controls,
+# surrogates, line and paragraph separators) but newline and tab: escaped in docstrings.
+_UNSAFE_IN_DOCS = re.compile("[\\\\\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+
+
+def _escape_doc_char(match: re.Match[str]) -> str:
+    ch = match.group()
+    if ch == "\\":
+        return "\\\\"
+    return f"\\\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\\\u{ord(ch):04x}"
 
 
 def _doc_text(text: str) -> str:
     """Text made safe inside a triple-quoted (non-raw) string literal."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch not in "\n\t" and unicodedata.category(ch) in _UNSAFE_IN_DOCS:
-            out.append(f"\\\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
+    text = _UNSAFE_IN_DOCS.sub(_escape_doc_char, text.replace("\r\n", "\n").replace("\r", "\n"))
     # No two quotes in a row and none at the very end: `"""` can never close early.
-    return re.sub(r'"(?="|\Z)', r'\\"', "".join(out))
+    return re.sub(r'"(?="|\Z)', r'\\"', text)
 
 
 def _docstring(text: str, indent: str) -> str:
