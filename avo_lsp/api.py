@@ -8,6 +8,7 @@ loader asks it for name collisions. So the rules "which property becomes a param
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Mapping
 
@@ -84,12 +85,12 @@ class SourceApi:
     def language(self) -> str:
         return self.source.language
 
-    @property
+    @cached_property
     def by_name(self) -> Mapping[str, EventFunction]:
         return MappingProxyType({f.name: f for f in self.functions})
 
     def function(self, name: str) -> EventFunction | None:
-        return next((f for f in self.functions if f.name == name), None)
+        return self.by_name.get(name)
 
 
 def is_parameter(ref: PropertyRef) -> bool:

@@ -32,8 +32,12 @@ JS_RESERVED = frozenset(
     Infinity as any boolean number string symbol type never unknown object declare
     namespace module require exports console globalThis process window Object Array
     Number String Boolean Error TypeError JSON Math RegExp Date Promise Symbol Map Set
+    constructor toString toLocaleString valueOf hasOwnProperty isPrototypeOf
+    propertyIsEnumerable
     """.split()
 )
+# (The last ones are Object.prototype's members: every object seems to have them, so
+# TypeScript would not let a call leave out an optional argument of that name.)
 
 # Identifiers the generated modules define themselves; an event that would become one of
 # these is a name collision, not a silent shadowing.

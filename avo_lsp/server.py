@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 GENERATE_COMMAND = "avo.generate"
 PLAN_POLL_SECONDS = 0.5
+EAGER_DOCUMENTATION = 100  # completion lists longer than this resolve documentation lazily
 CODE_GLOB = "**/*.{py,pyi,ts,mts,cts,tsx,js,mjs,cjs,jsx}"
 CODE_LANGUAGES = ("python", "typescript", "typescriptreact", "javascript", "javascriptreact")
 
@@ -63,6 +64,7 @@ class AvoLanguageServer(LanguageServer):
         # Set once the plan has first been loaded: requests that come in before that
         # wait for it instead of answering "nothing here".
         self.ready = asyncio.Event()
+        self.last_completions: dict = {}  # label -> core Completion, for completionItem/resolve
 
     # -- client capabilities --------------------------------------------------------
 
@@ -621,9 +623,9 @@ async def did_change_watched_files(ls: AvoLanguageServer, params: lsp.DidChangeW
 
 @server.feature(
     lsp.TEXT_DOCUMENT_COMPLETION,
-    lsp.CompletionOptions(trigger_characters=[".", "(", ",", "{", '"', "'", "[", " ", ":"]),
+    lsp.CompletionOptions(trigger_characters=[".", "(", ",", "{", '"', "'", "[", " ", ":"], resolve_provider=True),
 )
-async def completion(ls: AvoLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+async def completion(ls: AvoLanguageServer, params: lsp.CompletionParams) -> dict | None:
     ctx = await ls.context(params.text_document.uri, params.position)
     if ctx is None:
         return None
@@ -632,8 +634,19 @@ async def completion(ls: AvoLanguageServer, params: lsp.CompletionParams) -> lsp
     else:
         found = completions.complete_code(ctx.project, ctx.analysis, ctx.text, ctx.line, ctx.col, _language(ctx.doc))
     snippets, markdown = ls.supports_snippets(), ls.markdown_documentation()
-    items = [convert.completion_item(item, ctx.lines, ctx.codec, snippets, markdown) for item in found]
-    return lsp.CompletionList(is_incomplete=False, items=items)
+    # A long list (every event after `avo.`) goes out without its documentation, which
+    # the client asks for item by item (completionItem/resolve) as the user moves.
+    lazy = len(found) > EAGER_DOCUMENTATION
+    ls.last_completions = {item.label: item for item in found} if lazy else {}
+    return convert.completion_list(found, ctx.lines, ctx.codec, snippets, markdown, not lazy)
+
+
+@server.feature(lsp.COMPLETION_ITEM_RESOLVE)
+def completion_item_resolve(ls: AvoLanguageServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
+    found = ls.last_completions.get(item.label)
+    if found is not None and found.documentation and item.documentation is None:
+        item.documentation = convert.markup(found.documentation, ls.markdown_documentation())
+    return item
 
 
 # -- navigation -----------------------------------------------------------------------

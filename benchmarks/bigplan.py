@@ -41,13 +41,25 @@ def plan_text(events: int = 2000, properties: int = 300) -> str:
     return "\n".join(lines) + "\n"
 
 
-def python_calls(lines: int = 5000, calls: int = 1000, events: int = 2000) -> str:
-    """A Python file of `lines` lines with `calls` call sites of the Backend module."""
+def _literal(index: int) -> str:
+    kind = TYPES[index % 4]
+    if kind == "string":
+        return '"alpha"'
+    return {"int": "7", "float": "1.5", "bool": "True"}[kind]
+
+
+def python_calls(lines: int = 5000, calls: int = 1000, events: int = 2000, properties: int = 300) -> str:
+    """A Python file of `lines` lines with `calls` valid call sites of the Backend module
+    (every required property passed, with a value the plan allows)."""
     out = ["from backend import avo", "", "", "def work(user):"]
     per_call = (lines - len(out)) // calls
     for i in range(calls):
         e = (i * 37) % events
-        out.append(f"    avo.event_number_{e}(user_id_=user)  # call {i}")
+        args = []
+        for k in range(5):
+            index = (e * 7 + k * 13) % properties
+            args.append(f"property_{index}={_literal(index)}")
+        out.append(f"    avo.event_number_{e}({', '.join(args)}, user_id_=user)")
         out.extend(f"    x_{i}_{k} = {k}" for k in range(per_call - 1))
     while len(out) < lines:
         out.append("    pass")

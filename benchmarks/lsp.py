@@ -11,6 +11,7 @@ a change (debounce set to 0, so this is the analysis and the round trip), and pl
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -63,7 +64,9 @@ async def main() -> None:
     def on_log(params: lsp.LogMessageParams) -> None:
         logs.append((time.perf_counter(), params.message))
 
-    await client.start_io(sys.executable, "-m", "avo_lsp", "serve")
+    # AVO_PROFILE=out.prof runs the server under cProfile, to see where the time goes.
+    profile = ["-m", "cProfile", "-o", os.environ["AVO_PROFILE"]] if os.environ.get("AVO_PROFILE") else []
+    await client.start_io(sys.executable, *profile, "-m", "avo_lsp", "serve")
     root = from_fs_path(str(folder))
     start = time.perf_counter()
     await client.initialize_async(

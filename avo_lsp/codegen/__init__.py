@@ -29,7 +29,9 @@ class GeneratedFile:
 
 def header_lines(plan: Plan, comment: str) -> str:
     # json.dumps keeps any name on one line: a newline in it must not end the comment.
-    plan_name = f" {json.dumps(plan.name, ensure_ascii=False)}" if plan.name else ""
+    # (JSON leaves U+2028 and U+2029 alone, but JavaScript ends a line comment at them.)
+    name = json.dumps(plan.name, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    plan_name = f" {name}" if plan.name else ""
     return (
         f"{comment} This file is {HEADER_MARK} from the tracking plan{plan_name}"
         f" ({plan.path.name}).\n"
