@@ -64,6 +64,9 @@ class AvoLanguageServer(LanguageServer):
         # Set once the plan has first been loaded: requests that come in before that
         # wait for it instead of answering "nothing here".
         self.ready = asyncio.Event()
+        self._reloads = 0  # plan reloads in flight
+        self._settled = asyncio.Event()
+        self._settled.set()
         self.last_completions: dict = {}  # label -> core Completion, for completionItem/resolve
 
     # -- client capabilities --------------------------------------------------------
@@ -132,9 +135,26 @@ class AvoLanguageServer(LanguageServer):
         Returns False when nothing changed or a newer reload overtook this one."""
         if self.plan_path is None:
             return False
+        self._reloads += 1
+        self._settled.clear()
+        try:
+            return await self._reload_plan(text)
+        finally:
+            self._reloads -= 1
+            if not self._reloads:
+                self._settled.set()
+
+    async def settled_project(self) -> Project | None:
+        """The project once no reload is in flight: what a command must act on, since
+        the reload of a change made just before it may still be running."""
+        await self._settled.wait()
+        return self.project
+
+    async def _reload_plan(self, text: str | None) -> bool:
         self._plan_generation += 1
         generation = self._plan_generation
         path = self.plan_path
+        assert path is not None
         if text is None:
             if not path.exists():
                 result = LoadResult(path, None, ())
@@ -793,8 +813,12 @@ async def code_action(ls: AvoLanguageServer, params: lsp.CodeActionParams) -> li
 
 @server.command(GENERATE_COMMAND)
 async def generate_command(ls: AvoLanguageServer, *args: Any) -> dict:
-    if ls.plan_path is not None and ls.plan_uri() not in ls.workspace.text_documents:
+    doc = ls.workspace.text_documents.get(ls.plan_uri() or "")
+    if doc is None:
         await ls.reload_plan()
+    elif doc.source != ls.plan_text:
+        await ls.reload_plan(doc.source)  # the buffer as it is now, saved or not
+    await ls.settled_project()
     outcomes = await ls.regenerate("generate command")
     if outcomes is None:
         errors = len(ls.project.load.errors) if ls.project else 0
