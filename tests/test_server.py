@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from lsprotocol import types as lsp
+from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
 from conftest import diagnostics_for, open_document, replace_document, summary, wait_for
@@ -88,8 +89,35 @@ async def test_diagnostics_follow_edits_and_are_cleared_on_close(client: Languag
     assert await diagnostics_for(client, uri, version=2) == []
     replace_document(client, uri, fixed.replace("user_id_='u'", "anonymous_id_=None"), version=3)
     assert summary(await diagnostics_for(client, uri, version=3)) == [("missing-user-identity", 2, 4, 2, 18, E)]
+    path.write_text(fixed)  # saved, then closed: nothing is wrong on disk any more
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
     await wait_for(lambda: list(client.diagnostics[uri]) == [], what="diagnostics cleared on close")
+
+
+async def test_closing_an_unsaved_buffer_shows_the_file_on_disk_again(client: LanguageClient, workspace):
+    path = workspace / "worker" / "calls.js"
+    uri = open_document(client, path)
+    assert len(await diagnostics_for(client, uri, version=1)) == 1
+    replace_document(client, uri, "// nothing here yet\n", version=2)
+    assert await diagnostics_for(client, uri, version=2) == []
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
+    # Workspace diagnostics: the closed file shows what is wrong on disk, without a version.
+    await wait_for(lambda: client.diagnostic_versions.get(uri, 0) is None, what="diagnostics of the closed file")
+    assert summary(client.diagnostics[uri]) == [("missing-user-identity", 3, 2, 3, 14, E)]
+
+
+async def test_files_that_are_not_open_get_workspace_diagnostics(client: LanguageClient, workspace):
+    uri = from_fs_path(str(workspace / "web" / "src" / "calls.ts"))
+    await wait_for(lambda: uri in client.diagnostics, what="diagnostics of a file never opened")
+    assert client.diagnostic_versions[uri] is None
+    assert [d.code for d in sorted(client.diagnostics[uri], key=lambda d: d.range.start.line)] == [
+        "missing-user-id",
+        "unknown-event",
+        "missing-property",
+        "unknown-argument",
+        "invalid-value",
+    ]
 
 
 async def test_startup_generates_the_code_and_says_so(client: LanguageClient, workspace):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..api import ANONYMOUS_ID, PROPERTY, REVENUE, USER_ID, EventFunction, Parameter, SourceApi
+from ..api import ANONYMOUS_ID, REVENUE, USER_ID, EventFunction, Parameter, SourceApi
 from ..names import constant_case, identifier, pascal_case
 from ..plan import Plan, Property
 from . import footer_lines, header_lines
@@ -406,8 +406,6 @@ interface __AvoState {
 }
 */
 
-let __avo /*: __AvoState | null */ = null;
-
 const __avoOptions = ["env", "strict", "noop", "apiKeys"];
 const __avoMethods = ["make", "trackEvent", "setUserProperties", "identify", "unidentify", "logPage", "revenue"];
 
@@ -544,7 +542,7 @@ function __avoInit(
   names /*: string[] */,
   destinations /*: any[] */,
   given /*: number */,
-) /*: void */ {
+) /*: __AvoState */ {
   if (!__avoHasType("object", options)) {
     throw new TypeError('initAvo: options must be an object like {env: "dev"}, got ' + __avoShow(options));
   }
@@ -570,10 +568,12 @@ function __avoInit(
     );
   }
   destinations.forEach((destination /*: any */, index /*: number */) => {
-    const missing = __avoMethods.filter((method /*: string */) => typeof __avoOwnOrInherited(destination, method) !== "function");
+    const missing = __avoMethods.filter((method /*: string */) => {
+      return typeof __avoOwnOrInherited(destination, method) !== "function";
+    });
     if (missing.length > 0) {
-      const name = __avoShow(names[index]);
-      throw new TypeError("initAvo: the destination " + name + " has no " + missing.join(", ") + " method(s), got " + __avoShow(destination));
+      const name = __avoShow(names[index]) + " (argument " + (index + 3) + ")";
+      throw new TypeError("initAvo: the destination " + name + " has no " + missing.join(", ") + " method(s)");
     }
   });
   const system = __avoValues(systemProperties, parameters, "system");
@@ -584,13 +584,15 @@ function __avoInit(
       destination.make(env, __avoOwn(apiKeys, names[index] /*:: as string */) ?? null);
     });
   }
-  __avo = avo;
+  return avo;
 }
 """
 
 # The part of the runtime that only event functions use: left out when there are none,
 # so that `noUnusedLocals` has nothing to say.
 SEND_RUNTIME = """\
+let __avo /*: __AvoState | null */ = null;
+
 function __avoMerge(...parts /*: Record<string, unknown>[] */) /*: Record<string, unknown> */ {
   const merged /*: Record<string, unknown> */ = {};
   for (const part of parts) for (const key of Object.keys(part)) __avoSet(merged, key, part[key]);
@@ -759,7 +761,8 @@ def _init_avo(mod: _Module) -> str:
     specs = [{"key": key, **_property_spec(mod, p, p.allowed), "sendAs": "system", "required": True} for key, p in mod.system.items()]
     names = _inline([d for d, _ in mod.destinations])
     passed = "[" + ", ".join(p for _, p in mod.destinations) + "]"
-    body = f"  __avoInit(options, systemProperties, {_literal(specs, '  ')}, {names}, {passed}, arguments.length - 2);\n"
+    init = f"__avoInit(options, systemProperties, {_literal(specs, '  ')}, {names}, {passed}, arguments.length - 2);"
+    body = f"  __avo = {init}\n" if mod.api.functions else f"  {init}\n"
     return _jsdoc(lines) + _signature(f"{mod.export}function initAvo", params, ": void" if ts else "") + body + "}\n"
 
 
