@@ -27,9 +27,9 @@ generated types apart.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -74,6 +74,7 @@ CALLS = (
 # -- text that comes from the plan ----------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 15)  # plan names repeat across thousands of events
 def _js_string(text: str) -> str:
     """A JavaScript string literal with exactly the characters of `text`."""
     try:
@@ -84,11 +85,15 @@ def _js_string(text: str) -> str:
     return literal.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
+# Unicode categories Cc, Zl and Zp: controls and line/paragraph separators.
+_BREAKS_IN_COMMENTS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+@functools.lru_cache(maxsize=1 << 15)
 def _doc_line(text: str) -> str:
     """One line of comment text: no line breaks, no control characters, no `*/`."""
     text = text.encode("utf-8", "replace").decode("utf-8")
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
-    return text.replace("*/", "*\\/")
+    return _BREAKS_IN_COMMENTS.sub(" ", text).replace("*/", "*\\/")
 
 
 def _doc_lines(text: str) -> list[str]:
