@@ -187,6 +187,8 @@ class AvoLanguageServer(LanguageServer):
         if uri is None or self.project is None:
             return
         doc = self.workspace.text_documents.get(uri)
+        if doc is not None and doc.source != self.plan_text:
+            return  # the buffer moved on since this plan was read: its own reload will answer
         diagnostics = convert.plan_diagnostics(self.project.load.errors, self.plan_text, self.settings, self.workspace.position_codec)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version if doc else None)

@@ -114,17 +114,28 @@ _TOKEN = re.compile(
 
 _IMPORT_KEYWORD = re.compile(r"\bimport\b")
 
-# The fast path for the common argument list: keyword arguments whose values are a plain
-# one-line string (no prefix, no escape), a number or a dotted name, up to `)`. One match
-# reads one argument; anything else (a comment, a call, a list...) takes the token path.
+# The fast path for the common argument list: keyword arguments whose values are a
+# one-line string, a number, a name with attribute/call/subscript trailers (`order["id"]`,
+# `len(cart)`) or a bracketed display (`["a", "b"]`, `[i.id for i in items]`), brackets
+# nested at most two deep on one line, up to `)`; comments may stand between arguments.
+# One match reads one argument; anything else (an operator, a lambda, a comment or a line
+# break inside a value...) takes the token path.
+_ONE_LINE_STRING = r"'[^'\\\r\n]*'|" + r'"[^"\\\r\n]*"'
+_FLAT = rf"""(?:[^()\[\]{{}}'"#\\\r\n]|{_ONE_LINE_STRING})*"""
+_INNER = rf"(?:[^()\[\]{{}}'\"#\\\r\n]|{_ONE_LINE_STRING}|\({_FLAT}\)|\[{_FLAT}\]|\{{{_FLAT}\}})*"
+_BRACKETS = rf"(?:\({_INNER}\)|\[{_INNER}\]|\{{{_INNER}\}})"
+# Between arguments: spaces, line breaks, comments. A comment runs to the end of its line
+# (the lookahead), or backtracking would end it early and read `x=1)` in `# f(x=1)`.
+_GAP = r"(?:\s+|#[^\r\n]*(?![^\r\n]))*"
 _SIMPLE_ARGUMENT = re.compile(
-    r"\s*(?P<name>[^\W\d]\w*)\s*=\s*"
-    r"(?P<value>(?P<string>'[^'\\\r\n]*'|\"[^\"\\\r\n]*\")"
+    rf"{_GAP}(?P<name>[^\W\d]\w*)\s*=\s*"
+    rf"(?P<value>(?P<string>{_PREFIX}(?:{_ONE_LINE_STRING}))"
     rf"|(?P<number>-?\s*{_NUMBER})"
-    r"|(?P<ref>[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*))"
-    r"\s*(?P<sep>[,)])"
+    rf"|(?P<ref>[^\W\d]\w*)(?P<trailers>(?:\s*(?:\.\s*[^\W\d]\w*|{_BRACKETS}))*)"
+    rf"|(?P<display>{_BRACKETS}))"
+    rf"{_GAP}(?P<sep>[,)])"
 )
-_CLOSE = re.compile(r"\s*\)")
+_CLOSE = re.compile(rf"{_GAP}\)")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTINUED = re.compile(r"\\(?:\r\n|\r|\n)")
 
@@ -581,6 +592,18 @@ class _Finder:
             insert_at=self.span(insert_at, insert_at),
         )
 
+    def tokens(self, start: int, end: int) -> list[_Token]:
+        """The tokens of text[start:end], without line breaks and comments."""
+        toks: list[_Token] = []
+        for m in _TOKEN.finditer(self.text, start):
+            kind = m.lastgroup
+            if kind == "end" or m.end() > end:
+                break
+            if kind not in ("nl", "comment", "err"):
+                ts, te = m.span(kind)
+                toks.append((kind, ts, te, m.group(kind)))  # type: ignore[arg-type]
+        return toks
+
     def simple_arguments(self, open_end: int) -> tuple[list[Argument], int, int] | None:
         """(arguments, insert_at, end of the call) for a simple argument list, else None."""
         text = self.text
@@ -598,20 +621,20 @@ class _Finder:
                 return None
             value: Any
             if m.group("string") is not None:
-                value = m.group("string")[1:-1]
+                value = _string(m.group("string"))
             elif m.group("number") is not None:
                 number = m.group("number")
                 value = _number(number.lstrip("- \t\f\r\n"))
                 if number[0] == "-" and value is not UNKNOWN:
                     value = -value
-            else:
+            elif m.group("ref") is not None:
                 ref = m.group("ref")
-                if keyword.iskeyword(ref):
-                    if ref not in _CONSTANTS:
-                        return None
-                    value = _CONSTANTS[ref]
-                else:
-                    value = UNKNOWN
+                if keyword.iskeyword(ref) and (ref not in _CONSTANTS or m.group("trailers")):
+                    return None  # `lambda`, `not x`, `await f()`, `None.x`...: the token path
+                value = _CONSTANTS[ref] if ref in _CONSTANTS else UNKNOWN
+            else:
+                toks = self.tokens(*m.span("display"))
+                value = self.value(toks, 0, len(toks))
             vs, ve = m.span("value")
             arguments.append(Argument(name, self.span(*m.span("name")), value, self.span(vs, ve)))
             if m.group("sep") == ")":
