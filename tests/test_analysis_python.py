@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import parso
@@ -744,3 +746,29 @@ def test_a_comment_or_string_ending_with_a_dot_before_a_call():
         (Span(11, 5, 11, 19), "d"),
     ]
     assert calls[-1].call_span == Span(9, 5, 11, 29)
+
+
+def test_deeply_indented_calls_that_leave_the_fast_path_stay_linear(tmp_path):
+    """Blanks before an argument the fast path cannot read (an operator, `*x`) once sent
+    its regular expression into exponential backtracking: 20 spaces took ~20 s, 22 took
+    ~85 s. The finder runs in a child process with a deadline no linear run comes near."""
+    indent = " " * 80
+    text = (
+        "import avo\n\n"
+        f"def f(a, b, x):\n"
+        f"{indent}avo.checkout_completed(\n{indent}    item_count=a + b,\n{indent})\n"
+        f"{indent}avo.checkout_completed({' ' * 60}*x)\n"
+    )
+    source = tmp_path / "deep.py"
+    source.write_text(text)
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from avo_lsp.analysis.model import GeneratedModules\n"
+        "from avo_lsp.analysis.python import analyse_python\n"
+        f"modules = GeneratedModules(Path('/ws'), frozenset({{Path('/ws/avo.py')}}))\n"
+        f"calls = analyse_python(Path({str(source)!r}).read_text(), Path('/ws/deep.py'), modules).calls\n"
+        "print([(c.function, [a.name for a in c.arguments], c.dynamic) for c in calls])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('checkout_completed', ['item_count'], False), ('checkout_completed', [], True)]"

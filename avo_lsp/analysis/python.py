@@ -101,7 +101,7 @@ _NUMBER = (
 
 # One token, after spaces and backslash line continuations. `lastgroup` is its kind.
 _TOKEN = re.compile(
-    r"(?:[ \t\f]+|\\(?:\r\n|\r|\n))*"
+    r"(?:[ \t\f]|\\(?:\r\n|\r|\n))*"
     r"(?:(?P<nl>\r\n|\r|\n)"
     r"|(?P<comment>#[^\r\n]*)"
     rf"|(?P<string>{_PREFIX}(?:{_STRING_BODY}))"
@@ -126,7 +126,10 @@ _INNER = rf"(?:[^()\[\]{{}}'\"#\\\r\n]|{_ONE_LINE_STRING}|\({_FLAT}\)|\[{_FLAT}\
 _BRACKETS = rf"(?:\({_INNER}\)|\[{_INNER}\]|\{{{_INNER}\}})"
 # Between arguments: spaces, line breaks, comments. A comment runs to the end of its line
 # (the lookahead), or backtracking would end it early and read `x=1)` in `# f(x=1)`.
-_GAP = r"(?:\s+|#[^\r\n]*(?![^\r\n]))*"
+# One blank per repetition, never `(?:\s+)*`: that nests two loops over the same
+# characters, and a failing match then tries every way of splitting the blanks
+# (exponential in the width of an indent).
+_GAP = r"(?:\s|#[^\r\n]*(?![^\r\n]))*"
 _SIMPLE_ARGUMENT = re.compile(
     rf"{_GAP}(?P<name>[^\W\d]\w*)\s*=\s*"
     rf"(?P<value>(?P<string>{_PREFIX}(?:{_ONE_LINE_STRING}))"
