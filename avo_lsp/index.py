@@ -66,13 +66,28 @@ def calls_of_event(index: Mapping[Path, IndexedFile], project: Project, event_na
                 yield path, call
 
 
-def usage_by_source(index: Mapping[Path, IndexedFile], project: Project, event_name: str) -> dict[str, int]:
-    """How many call sites each source of the event has (0 for "not implemented")."""
+def calls_by_function(index: Mapping[Path, IndexedFile]) -> dict[tuple[Path, str], list[tuple[Path, CallSite]]]:
+    """Every call in the index by (generated module, function name), in file order: one
+    pass for a question asked of every function at once (`avo-lsp status`)."""
+    grouped: dict[tuple[Path, str], list[tuple[Path, CallSite]]] = {}
+    for path, entry in index.items():
+        for call in entry.calls:
+            grouped.setdefault((call.module, call.function), []).append((path, call))
+    return grouped
+
+
+def usage(index: Mapping[Path, IndexedFile], project: Project) -> dict[str, dict[str, int]]:
+    """For every event of the plan, how many call sites each of its sources has (0 for
+    "not implemented"), in one pass over the index (the code lenses of a whole plan)."""
     plan = project.load.plan
-    if plan is None or event_name not in plan.events:
+    if plan is None:
         return {}
-    counts = {source: 0 for source in plan.events[event_name].sources}
-    for _, call in calls_of_event(index, project, event_name):
-        source = project.apis[call.module].source.name
-        counts[source] = counts.get(source, 0) + 1
+    counts = {name: {source: 0 for source in event.sources} for name, event in plan.events.items()}
+    for entry in index.values():
+        for call in entry.calls:
+            api = project.apis.get(call.module)
+            fn = api.function(call.function) if api else None
+            if fn is not None and fn.event.name in counts:
+                by_source = counts[fn.event.name]
+                by_source[api.source.name] = by_source.get(api.source.name, 0) + 1
     return counts

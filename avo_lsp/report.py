@@ -11,7 +11,7 @@ from typing import Iterable
 
 from . import __version__
 from .analysis.checks import CODE_CODES
-from .index import IndexedFile, build_index
+from .index import IndexedFile, build_index, calls_by_function
 from .loader import LoadResult
 from .plan import PLAN_ERROR_CODES, Span
 from .project import Project
@@ -142,18 +142,13 @@ def run_status(result: LoadResult, paths: list[Path], args: argparse.Namespace) 
     if result.plan is None:
         return 1
     project = Project.from_load(result)
-    index = scan(project, paths or [project.root])
+    grouped = calls_by_function(scan(project, paths or [project.root]))
     report = []
     unused = 0
     for module, api in project.apis.items():
         events = []
         for fn in api.functions:
-            sites = [
-                {"path": _shown(entry.path), "line": call.callee_span.line + 1}
-                for entry in index.values()
-                for call in entry.calls
-                if call.module == module and call.function == fn.name
-            ]
+            sites = [{"path": _shown(path), "line": call.callee_span.line + 1} for path, call in grouped.get((module, fn.name), ())]
             unused += not sites
             events.append({"event": fn.event.name, "function": fn.name, "call_sites": sites})
         report.append({"source": api.source.name, "path": _shown(module), "events": events})

@@ -8,6 +8,8 @@ one worker thread over a snapshot and its result is dropped if the document move
 from __future__ import annotations
 
 import asyncio
+import inspect
+import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from . import __version__, convert
@@ -24,7 +27,7 @@ from .analysis.model import FileAnalysis
 from .codegen import generate
 from .files import is_ignored
 from .index import IndexedFile, build_index, index_file
-from .index import usage_by_source, calls_of_event
+from .index import calls_of_event, usage
 from .loader import PLAN_FILE_NAMES, LoadResult, find_plan, load_plan, load_plan_text
 from .plan import Span
 from .service import completion as completions
@@ -38,15 +41,41 @@ log = logging.getLogger(__name__)
 
 GENERATE_COMMAND = "avo.generate"
 PLAN_POLL_SECONDS = 0.5
+INDEX_WAIT_SECONDS = 30  # how long references and code lens wait for the scan at start
+LENS_REFRESH_SECONDS = 0.2
 EAGER_DOCUMENTATION = 100  # completion lists longer than this resolve documentation lazily
 CODE_GLOB = "**/*.{py,pyi,ts,mts,cts,tsx,js,mjs,cjs,jsx}"
 CODE_LANGUAGES = ("python", "typescript", "typescriptreact", "javascript", "javascriptreact")
 
 
+class EncodedJson(str):
+    """A request's result already encoded as JSON text; `AvoProtocol` sends it as it is."""
+
+
+class AvoProtocol(LanguageServerProtocol):
+    """pygls's protocol with one shortcut: a result that is `EncodedJson` skips cattrs
+    and `json.dumps`, which would walk a 2,000-item completion list every time."""
+
+    def _send_response(self, msg_id, result=None, error=None) -> None:
+        if error is not None or not isinstance(result, EncodedJson):
+            super()._send_response(msg_id, result=result, error=error)
+            return
+        self._result_types.pop(msg_id, None)
+        body = f'{{"jsonrpc":"2.0","id":{json.dumps(msg_id)},"result":{result}}}'.encode("utf-8")
+        header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+        if self.writer is None:
+            return
+        written = self.writer.write(header.encode("ascii") + body if self._include_headers else body)
+        if inspect.isawaitable(written):
+            asyncio.ensure_future(written)
+
+
 class AvoLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("avo-lsp", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
-        self.settings = Settings()
+        super().__init__(
+            "avo-lsp", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental, protocol_cls=AvoProtocol
+        )
+        self.settings = self.initial_settings = Settings()
         self.root: Path | None = None
         self.plan_path: Path | None = None
         self.project: Project | None = None
@@ -54,7 +83,15 @@ class AvoLanguageServer(LanguageServer):
         self._plan_generation = 0
         self._pending: dict[str, asyncio.Task] = {}
         self._analyses: dict[str, tuple[int, Project, FileAnalysis]] = {}
+        # Open documents are analysed on one thread, the workspace index and other
+        # long work on another, so that a scan never holds up the diagnostics of the
+        # file being edited (the two share the GIL, not a queue).
         self._analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avo-analysis")
+        self._background_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="avo-background")
+        self._loading: tuple[str, asyncio.Task] | None = None  # (plan text, its reload)
+        self._generation: tuple[Project, asyncio.Task] | None = None  # (snapshot, its writing)
+        self._write_lock = asyncio.Lock()
+        self._lens_refresh: asyncio.Task | None = None
         self._plan_watcher: asyncio.Task | None = None
         # The workspace index: call sites of every file that has any, from disk for
         # closed files and from the buffer for open ones.
@@ -67,7 +104,7 @@ class AvoLanguageServer(LanguageServer):
         self._reloads = 0  # plan reloads in flight
         self._settled = asyncio.Event()
         self._settled.set()
-        self.last_completions: dict = {}  # label -> core Completion, for completionItem/resolve
+        self.last_completions: tuple[completions.Completion, ...] = ()  # for completionItem/resolve
 
     # -- client capabilities --------------------------------------------------------
 
@@ -85,10 +122,21 @@ class AvoLanguageServer(LanguageServer):
     def supports_progress(self) -> bool:
         return bool(self.caps.window and self.caps.window.work_done_progress)
 
+    def supports_code_lens_refresh(self) -> bool:
+        lens = self.caps.workspace and self.caps.workspace.code_lens
+        return bool(lens and lens.refresh_support)
+
     def supports_snippets(self) -> bool:
         completion = self.caps.text_document and self.caps.text_document.completion
         item = completion and completion.completion_item
         return bool(item and item.snippet_support)
+
+    def supports_item_defaults(self) -> bool:
+        """Whether a completion list may give every item's range and format once."""
+        completion = self.caps.text_document and self.caps.text_document.completion
+        listed = completion and completion.completion_list
+        defaults = (listed and listed.item_defaults) or ()
+        return "editRange" in defaults and "insertTextFormat" in defaults
 
     def markdown_hover(self) -> bool:
         hover = self.caps.text_document and self.caps.text_document.hover
@@ -107,8 +155,12 @@ class AvoLanguageServer(LanguageServer):
 
     # -- settings and the plan ------------------------------------------------------
 
-    def apply_settings(self, raw: Any) -> None:
-        self.settings, problems = parse_settings(raw, self.settings)
+    def apply_settings(self, raw: Any, initial: bool = False) -> None:
+        """`initializationOptions` (`initial`) over the defaults, then each configuration
+        the client sends over those: a setting the user removes goes back, not stays."""
+        self.settings, problems = parse_settings(raw, Settings() if initial else self.initial_settings)
+        if initial:
+            self.initial_settings = self.settings
         for problem in problems:
             self.log(problem, lsp.MessageType.Warning)
         self.plan_path = self.locate_plan()
@@ -132,17 +184,29 @@ class AvoLanguageServer(LanguageServer):
 
     async def reload_plan(self, text: str | None = None) -> bool:
         """Load the plan (from `text`, or the disk) and make it the current snapshot.
-        Returns False when nothing changed or a newer reload overtook this one."""
+        Returns False when a newer reload overtook this one. A reload of the text that
+        the one in flight is reading joins it: one save comes as didSave, a file event
+        and a change seen by the watcher, and must cost one load."""
         if self.plan_path is None:
+            self.ready.set()
             return False
+        key = text if text is not None else _read(self.plan_path)
+        if self._loading is None or self._loading[0] != key:
+            self._loading = (key, asyncio.get_running_loop().create_task(self._counted_reload(text)))
+        return await asyncio.shield(self._loading[1])
+
+    async def _counted_reload(self, text: str | None) -> bool:
         self._reloads += 1
         self._settled.clear()
         try:
             return await self._reload_plan(text)
         finally:
             self._reloads -= 1
+            if self._loading is not None and self._loading[1] is asyncio.current_task():
+                self._loading = None
             if not self._reloads:
                 self._settled.set()
+                self.ready.set()  # loaded, or failed: either way requests stop waiting
 
     async def settled_project(self) -> Project | None:
         """The project once no reload is in flight: what a command must act on, since
@@ -166,16 +230,14 @@ class AvoLanguageServer(LanguageServer):
             result = await asyncio.to_thread(load_plan_text, text, path)
         if generation != self._plan_generation:
             return False  # a newer reload started while this one ran
-        project = await asyncio.to_thread(Project.from_load, result)
-        # Completion's per-source tables, built now rather than on the first `avo.`.
-        await asyncio.get_running_loop().run_in_executor(self._analysis_pool, completions.prepare, project)
-        if generation != self._plan_generation:
-            return False
+        project = Project.from_load(result)
         previous = self.project
         self.project, self.plan_text = project, text
-        self.ready.set()
         self.publish_plan_diagnostics()
         self.refresh_open_documents()
+        # Completion's per-source tables, built now rather than on the first `avo.`,
+        # on the background thread so as not to hold up the open documents' diagnostics.
+        asyncio.get_running_loop().run_in_executor(self._background_pool, completions.prepare, project)
         if previous is None or previous.modules != project.modules:
             self.start_indexing()  # imports resolve against other files: scan again
         else:
@@ -194,7 +256,11 @@ class AvoLanguageServer(LanguageServer):
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=doc.version if doc else None)
         )
 
-    async def regenerate(self, reason: str) -> list[Outcome] | None:
+    async def regenerate(self, reason: str, again: bool = False) -> list[Outcome] | None:
+        """Write the generated files of the current snapshot. Once per snapshot: a call
+        for the snapshot being written joins that writing; with `again` (a save, the
+        command) a snapshot already written is written once more, which puts back a
+        generated file deleted by hand."""
         project = self.project
         if project is None or project.load.plan is None:
             self.log(f"avo: no plan at {self.plan_path}; nothing to generate", lsp.MessageType.Warning)
@@ -203,11 +269,21 @@ class AvoLanguageServer(LanguageServer):
             count = len(project.load.errors)
             self.log(f"avo: the plan has {count} error{'s' * (count != 1)}; no file was regenerated", lsp.MessageType.Warning)
             return None
-        token = await self.begin_progress("Avo: generating code")
+        current = self._generation
+        if current is None or current[0] is not project or (again and current[1].done()):
+            current = self._generation = (project, asyncio.get_running_loop().create_task(self._write_generated(project, reason)))
+        return await asyncio.shield(current[1])
+
+    async def _write_generated(self, project: Project, reason: str) -> list[Outcome]:
         plan = project.load.plan
-        files = await asyncio.to_thread(generate, plan, project.load.apis)
-        outcomes = await asyncio.to_thread(write_files, plan.root, files)
-        self.end_progress(token)
+        assert plan is not None
+        async with self._write_lock:  # one snapshot at a time, in order: the newest lands last
+            token = await self.begin_progress("Avo: generating code")
+            try:
+                files = await asyncio.to_thread(generate, plan, project.load.apis)
+                outcomes = await asyncio.to_thread(write_files, plan.root, files)
+            finally:
+                self.end_progress(token)
         self.log(f"avo: {reason}: {summarize(outcomes, plan.root)}")
         for outcome in outcomes:
             if outcome.status == REFUSED:
@@ -284,7 +360,7 @@ class AvoLanguageServer(LanguageServer):
                 )
 
         try:
-            index = await loop.run_in_executor(self._analysis_pool, build_index, project, [self.root], progress)
+            index = await loop.run_in_executor(self._background_pool, build_index, project, [self.root], progress)
         finally:
             self.end_progress(token)
         if self.project is None or self.project.modules != project.modules:
@@ -295,7 +371,33 @@ class AvoLanguageServer(LanguageServer):
         for uri in list(self.workspace.text_documents):
             self.schedule_diagnostics(uri, delay_ms=0)  # open files: the buffer wins
         self.publish_closed_files()
+        self.calls_changed()
         self.log(f"avo: indexed {len(index)} file{'s' * (len(index) != 1)} that call the generated code")
+
+    async def complete_index(self) -> dict[Path, IndexedFile]:
+        """The index once the scan under way is done: counts and references taken from
+        half a scan would call events "not implemented" that are."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + INDEX_WAIT_SECONDS
+        while (task := self._index_task) is not None and not task.done() and loop.time() < deadline:
+            await asyncio.wait({task}, timeout=deadline - loop.time())  # a newer scan may replace it
+        return self.index
+
+    def calls_changed(self) -> None:
+        """The call sites in the index changed: a client that shows code lenses asks for
+        them again (only when it can be told; the plan's own edits refresh them anyway)."""
+        if not self.supports_code_lens_refresh() or self._lens_refresh is not None:
+            return
+
+        async def refresh() -> None:
+            await asyncio.sleep(LENS_REFRESH_SECONDS)  # one refresh for a burst of changes
+            self._lens_refresh = None
+            try:
+                await self.workspace_code_lens_refresh_async(None)
+            except Exception as exc:  # the client may not answer it: the lenses just wait
+                log.debug("codeLens/refresh: %s", exc)
+
+        self._lens_refresh = asyncio.get_running_loop().create_task(refresh())
 
     def recheck_index(self) -> None:
         """The plan changed but not its generated files: the call sites still stand,
@@ -327,13 +429,15 @@ class AvoLanguageServer(LanguageServer):
         self._closed_with_diagnostics = published
 
     def reindex_from_disk(self, path: Path) -> None:
-        if self.project is None:
-            return
-        entry = index_file(self.project, path)
-        if entry is None:
-            self.index.pop(path, None)
-        else:
+        if self.project is not None:
+            self.set_index_entry(path, index_file(self.project, path))
+
+    def set_index_entry(self, path: Path, entry: IndexedFile | None) -> None:
+        before = self.index.pop(path, None)
+        if entry is not None:
             self.index[path] = entry
+        if _called(before) != _called(entry):
+            self.calls_changed()
 
     # -- code documents -------------------------------------------------------------
 
@@ -362,10 +466,7 @@ class AvoLanguageServer(LanguageServer):
         if current is None or current.version != version or self.project is not project:
             return  # the document or the plan moved on: a newer run will answer
         path = Path(to_fs_path(uri) or uri).resolve()
-        if analysis.calls:
-            self.index[path] = IndexedFile(path, text, analysis.calls, tuple(findings))
-        else:
-            self.index.pop(path, None)
+        self.set_index_entry(path, IndexedFile(path, text, analysis.calls, tuple(findings)) if analysis.calls else None)
         diagnostics = convert.finding_diagnostics(findings, text, self.settings, doc.position_codec)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
@@ -453,6 +554,11 @@ class DocumentContext:
         return self.doc.position_codec
 
 
+def _called(entry: IndexedFile | None) -> list[tuple[Path, str]]:
+    """What an index entry counts for the code lenses: each call's module and function."""
+    return [(call.module, call.function) for call in entry.calls] if entry else []
+
+
 def _within(span: Span, line: int, col: int) -> bool:
     return (span.line, span.col) <= (line, col) <= (span.end_line, span.end_col)
 
@@ -498,7 +604,7 @@ server = AvoLanguageServer()
 def initialize(ls: AvoLanguageServer, params: lsp.InitializeParams) -> None:
     root = params.root_uri or (params.workspace_folders[0].uri if params.workspace_folders else None)
     ls.root = Path(to_fs_path(root)).absolute() if root else None
-    ls.apply_settings(params.initialization_options)
+    ls.apply_settings(params.initialization_options, initial=True)
 
 
 @server.feature(lsp.INITIALIZED)
@@ -522,11 +628,9 @@ async def initialized(ls: AvoLanguageServer, params: lsp.InitializedParams) -> N
     # Clients that register watchers still miss changes made while a file is closed
     # in some set-ups, and the poll costs one stat: keep it in every case.
     ls._plan_watcher = asyncio.get_running_loop().create_task(ls.watch_plan(ls.plan_signature()))
-    try:
-        await ls.reload_plan()
-    finally:
-        ls.ready.set()
-    if ls.settings.regenerate != "off" and ls.project is not None and ls.project.load.ok:
+    await ls.reload_plan()
+    project = await ls.settled_project()  # an open plan buffer may have overtaken the disk
+    if ls.settings.regenerate != "off" and project is not None and project.load.ok:
         await ls.regenerate("start-up")
 
 
@@ -604,7 +708,7 @@ async def did_save(ls: AvoLanguageServer, params: lsp.DidSaveTextDocumentParams)
     if saved != ls.plan_text:
         await ls.reload_plan(saved)
     if ls.settings.regenerate == "onSave":
-        await ls.regenerate("the plan was saved")
+        await ls.regenerate("the plan was saved", again=True)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -647,7 +751,7 @@ async def did_change_watched_files(ls: AvoLanguageServer, params: lsp.DidChangeW
     lsp.TEXT_DOCUMENT_COMPLETION,
     lsp.CompletionOptions(trigger_characters=[".", "(", ",", "{", '"', "'", "[", " ", ":"], resolve_provider=True),
 )
-async def completion(ls: AvoLanguageServer, params: lsp.CompletionParams) -> dict | None:
+async def completion(ls: AvoLanguageServer, params: lsp.CompletionParams) -> EncodedJson | None:
     ctx = await ls.context(params.text_document.uri, params.position)
     if ctx is None:
         return None
@@ -655,17 +759,20 @@ async def completion(ls: AvoLanguageServer, params: lsp.CompletionParams) -> dic
         found = completions.complete_plan(ctx.project.load.plan, ctx.text, ctx.line, ctx.col)
     else:
         found = completions.complete_code(ctx.project, ctx.analysis, ctx.text, ctx.line, ctx.col, _language(ctx.doc))
-    snippets, markdown = ls.supports_snippets(), ls.markdown_documentation()
     # A long list (every event after `avo.`) goes out without its documentation, which
     # the client asks for item by item (completionItem/resolve) as the user moves.
     lazy = len(found) > EAGER_DOCUMENTATION
-    ls.last_completions = {item.label: item for item in found} if lazy else {}
-    return convert.completion_list(found, ctx.lines, ctx.codec, snippets, markdown, not lazy)
+    ls.last_completions = found.items if lazy else ()
+    return EncodedJson(
+        convert.completion_list(
+            found, ctx.lines, ctx.codec, ls.supports_snippets(), ls.markdown_documentation(), not lazy, ls.supports_item_defaults()
+        )
+    )
 
 
 @server.feature(lsp.COMPLETION_ITEM_RESOLVE)
 def completion_item_resolve(ls: AvoLanguageServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
-    found = ls.last_completions.get(item.label)
+    found = next((c for c in ls.last_completions if c.label == item.label), None)
     if found is not None and found.documentation and item.documentation is None:
         item.documentation = convert.markup(found.documentation, ls.markdown_documentation())
     return item
@@ -714,9 +821,10 @@ async def references(ls: AvoLanguageServer, params: lsp.ReferenceParams) -> list
     ctx = await ls.context(params.text_document.uri, params.position)
     if ctx is None or (event := ls.event_at(ctx)) is None:
         return None
+    index = await ls.complete_index()
     found = [
-        convert.location(from_fs_path(str(path)), call.callee_span, convert.lines_of(ls.index[path].text), ls.workspace.position_codec)
-        for path, call in calls_of_event(ls.index, ctx.project, event)
+        convert.location(from_fs_path(str(path)), call.callee_span, convert.lines_of(index[path].text), ls.workspace.position_codec)
+        for path, call in calls_of_event(index, ctx.project, event)
     ]
     plan = ctx.project.load.plan
     if params.context.include_declaration and plan is not None and (declaration := ls.plan_location(plan.events[event].span)):
@@ -729,11 +837,13 @@ async def code_lens(ls: AvoLanguageServer, params: lsp.CodeLensParams) -> list[l
     project = await ls.current_project()
     if not ls.is_plan(params.text_document.uri) or project is None or project.load.plan is None:
         return None
+    index = await ls.complete_index()
     doc = ls.workspace.get_text_document(params.text_document.uri)
     lines = convert.lines_of(doc.source)
     lenses = []
+    counted = usage(index, project)
     for event in project.load.plan.events.values():
-        counts = usage_by_source(ls.index, project, event.name)
+        counts = counted[event.name]
         parts = [
             f"{source}: {n} call site{'s' * (n != 1)}" if n else f"not implemented in {source}" for source, n in counts.items()
         ]
@@ -821,7 +931,7 @@ async def generate_command(ls: AvoLanguageServer, *args: Any) -> dict:
     elif doc.source != ls.plan_text:
         await ls.reload_plan(doc.source)  # the buffer as it is now, saved or not
     await ls.settled_project()
-    outcomes = await ls.regenerate("generate command")
+    outcomes = await ls.regenerate("generate command", again=True)
     if outcomes is None:
         errors = len(ls.project.load.errors) if ls.project else 0
         message = f"Avo: the plan has {errors} error(s); no file was generated" if errors else "Avo: no plan found"

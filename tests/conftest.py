@@ -48,6 +48,11 @@ async def client(lsp_client: LanguageClient, request, workspace: Path, init_opti
         registrations.extend(params.registrations)
 
     lsp_client.registrations = registrations  # type: ignore[attr-defined]
+    lsp_client.code_lens_refreshes = 0  # type: ignore[attr-defined]
+
+    @lsp_client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        lsp_client.code_lens_refreshes += 1  # type: ignore[attr-defined]
     # Record the version of each publication too: "never stale" is about versions.
     lsp_client.diagnostic_versions = versions = {}  # type: ignore[attr-defined]
     features = lsp_client.protocol.fm.features

@@ -14,7 +14,7 @@ from avo_lsp.analysis.model import EMPTY, FileAnalysis, ImportBinding
 from avo_lsp.loader import load_plan_text
 from avo_lsp.plan import Span
 from avo_lsp.project import Project
-from avo_lsp.service.completion import Completion, complete_code, complete_plan
+from avo_lsp.service.completion import Completion, Completions, complete_code, complete_plan
 
 SHOP = Path(__file__).resolve().parents[1] / "examples" / "shop"
 PLAN_TEXT = (SHOP / "avo.yaml").read_text()
@@ -57,14 +57,14 @@ def cursor(marked: str) -> tuple[str, int, int]:
 LANGUAGES = {".py": "python", ".ts": "typescript", ".js": "javascript"}
 
 
-def code(project: Project, marked: str, path: Path = BACKEND_FILE) -> list[Completion]:
+def code(project: Project, marked: str, path: Path = BACKEND_FILE) -> Completions:
     text, line, col = cursor(marked)
     language = LANGUAGES[path.suffix]
     analysis = project.analyse(text, path, language)
     return complete_code(project, analysis, text, line, col, language)
 
 
-def by_label(items: list[Completion]) -> dict[str, Completion]:
+def by_label(items: Completions) -> dict[str, Completion]:
     return {c.label: c for c in items}
 
 
@@ -75,7 +75,7 @@ def test_python_functions_after_the_module_name(project: Project) -> None:
     items = code(project, PY_IMPORT + "\ndef f():\n    avo.|\n")
     assert [c.label for c in items] == BACKEND_FUNCTIONS
     assert {c.kind for c in items} == {"function"}
-    assert {c.replace for c in items} == {Span(3, 8, 3, 8)}
+    assert items.replace == Span(3, 8, 3, 8)
     done = by_label(items)["checkout_completed"]
     assert done.insert_text == "checkout_completed"
     # A server source: the user identity is part of the snippet, after the properties.
@@ -115,13 +115,13 @@ def test_python_aliased_module_replaces_the_partial_name(project: Project) -> No
     items = code(project, source)
     assert [c.label for c in items] == BACKEND_FUNCTIONS
     # The word before and after the cursor is replaced.
-    assert {c.replace for c in items} == {Span(2, 9, 2, 19)}
+    assert items.replace == Span(2, 9, 2, 19)
 
 
 def test_python_dotted_import(project: Project) -> None:
     items = code(project, "import backend.analytics.avo\n\nbackend.analytics.avo.user|\n")
     assert [c.label for c in items] == BACKEND_FUNCTIONS
-    assert items[0].replace == Span(2, 22, 2, 26)
+    assert items.replace == Span(2, 22, 2, 26)
     assert by_label(items)["user_signed_up"].snippet == "user_signed_up(plan=${1}, email=${2}, user_id_=${3})"
 
 
@@ -129,13 +129,13 @@ def test_python_no_snippet_when_the_parentheses_are_there(project: Project) -> N
     items = code(project, PY_IMPORT + "avo.check|_started(item_count=1)\n")
     assert {c.snippet for c in items} == {None}
     assert by_label(items)["checkout_started"].insert_text == "checkout_started"
-    assert items[0].replace == Span(1, 4, 1, 17)
+    assert items.replace == Span(1, 4, 1, 17)
 
 
 def test_typescript_default_import(project: Project) -> None:
     items = code(project, TS_IMPORT + "export function f() {\n  Avo.|\n}\n", WEB_FILE)
     assert [c.label for c in items] == WEB_FUNCTIONS
-    assert {c.replace for c in items} == {Span(2, 6, 2, 6)}
+    assert items.replace == Span(2, 6, 2, 6)
     fns = by_label(items)
     # A client source: no user id, except for the Identify event.
     assert fns["checkoutCompleted"].snippet == (
@@ -153,7 +153,7 @@ def test_typescript_default_import(project: Project) -> None:
 def test_typescript_namespace_import(project: Project) -> None:
     items = code(project, 'import * as Tracking from "./Avo";\nTracking.product|\n', WEB_FILE)
     assert [c.label for c in items] == WEB_FUNCTIONS
-    assert items[0].replace == Span(1, 9, 1, 16)
+    assert items.replace == Span(1, 9, 1, 16)
     assert by_label(items)["productSearched"].snippet == "productSearched({ searchTerm: ${1} })"
 
 
@@ -172,12 +172,12 @@ def test_javascript_require_of_a_server_source(project: Project) -> None:
 
 
 def test_no_functions_after_other_names_or_in_strings_and_comments(project: Project) -> None:
-    assert code(project, PY_IMPORT + "other.|\n") == []
-    assert code(project, PY_IMPORT + "self.avo.|\n") == []
-    assert code(project, PY_IMPORT + 'x = "avo.|"\n') == []
-    assert code(project, PY_IMPORT + "# avo.|\n") == []
-    assert code(project, TS_IMPORT + "// Avo.|\n", WEB_FILE) == []
-    assert code(project, TS_IMPORT + "const s = `Avo.|`;\n", WEB_FILE) == []
+    assert code(project, PY_IMPORT + "other.|\n").items == ()
+    assert code(project, PY_IMPORT + "self.avo.|\n").items == ()
+    assert code(project, PY_IMPORT + 'x = "avo.|"\n').items == ()
+    assert code(project, PY_IMPORT + "# avo.|\n").items == ()
+    assert code(project, TS_IMPORT + "// Avo.|\n", WEB_FILE).items == ()
+    assert code(project, TS_IMPORT + "const s = `Avo.|`;\n", WEB_FILE).items == ()
 
 
 # =========================================================================== arguments
@@ -204,7 +204,7 @@ def test_python_arguments_not_yet_passed_in_a_multi_line_call(project: Project) 
         ("revenue_", "revenue_=", "00008"),
     ]
     assert {c.kind for c in items} == {"argument"}
-    assert {c.replace for c in items} == {Span(4, 8, 4, 8)}
+    assert items.replace == Span(4, 8, 4, 8)
     assert {c.snippet for c in items} == {None}
     total = by_label(items)["total"]
     assert total.detail == "total: float"
@@ -220,20 +220,20 @@ def test_python_argument_partial_name_and_identity_rank(project: Project) -> Non
         ("coupon_code", "20002"),
         ("user_id_", "20003"),  # an identity is passed: no longer pushed up
     ]
-    assert {c.replace for c in items} == {Span(1, 52, 1, 54)}
+    assert items.replace == Span(1, 52, 1, 54)
 
 
 def test_python_argument_name_already_followed_by_equals(project: Project) -> None:
     items = code(project, PY_IMPORT + "avo.checkout_started(item_count=2, ite|m_ids=[])\n")
     assert by_label(items)["item_ids"].insert_text == "item_ids"
-    assert items[0].replace == Span(1, 35, 1, 43)
+    assert items.replace == Span(1, 35, 1, 43)
 
 
 def test_python_arguments_of_an_imported_function_under_an_alias(project: Project) -> None:
     source = "from backend.analytics.avo import subscription_changed as plan_changed\n\nplan_changed(|)\n"
     items = code(project, source)
     assert [c.label for c in items] == ["plan", "payment_method", "user_id_", "anonymous_id_"]
-    assert items[0].replace == Span(2, 13, 2, 13)
+    assert items.replace == Span(2, 13, 2, 13)
 
 
 def test_python_arguments_while_the_call_is_being_typed(project: Project) -> None:
@@ -260,7 +260,7 @@ def test_typescript_arguments_in_the_object_literal(project: Project) -> None:
         ("couponCode", "couponCode: ", "20005"),
         ("revenue_", "revenue_: ", "00006"),
     ]
-    assert {c.replace for c in items} == {Span(4, 4, 4, 7)}
+    assert items.replace == Span(4, 4, 4, 7)
     assert by_label(items)["couponCode"].detail == "couponCode?: string"
     assert by_label(items)["paymentMethod"].detail == 'paymentMethod: "Card" | "PayPal" | "Apple Pay"'
 
@@ -276,14 +276,14 @@ def test_javascript_server_arguments(project: Project) -> None:
 
 
 def test_no_arguments_where_no_name_goes(project: Project) -> None:
-    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=|)\n") == []
-    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=len(|))\n") == []
-    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=1)|\n") == []
-    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=1  # |\n)\n") == []
-    assert code(project, PY_IMPORT + "print(|)\n") == []
+    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=|)\n").items == ()
+    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=len(|))\n").items == ()
+    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=1)|\n").items == ()
+    assert code(project, PY_IMPORT + "avo.checkout_started(item_count=1  # |\n)\n").items == ()
+    assert code(project, PY_IMPORT + "print(|)\n").items == ()
     # TS: inside the parentheses but outside the object literal
-    assert code(project, TS_IMPORT + "Avo.checkoutStarted(|);\n", WEB_FILE) == []
-    assert code(project, TS_IMPORT + "Avo.checkoutStarted({ itemCount: | });\n", WEB_FILE) == []
+    assert code(project, TS_IMPORT + "Avo.checkoutStarted(|);\n", WEB_FILE).items == ()
+    assert code(project, TS_IMPORT + "Avo.checkoutStarted({ itemCount: | });\n", WEB_FILE).items == ()
 
 
 def test_arguments_from_the_text_when_the_analysis_has_no_calls(project: Project) -> None:
@@ -293,7 +293,7 @@ def test_arguments_from_the_text_when_the_analysis_has_no_calls(project: Project
     analysis = FileAnalysis(bindings=(ImportBinding("avo", module, None, Span(0, 30, 0, 33)),))
     items = complete_code(project, analysis, text, line, col, "python")
     assert [c.label for c in items] == ["item_ids", "coupon_code", "user_id_", "anonymous_id_"]
-    assert items[0].replace == Span(1, 35, 1, 35)
+    assert items.replace == Span(1, 35, 1, 35)
 
 
 # =========================================================================== allowed values
@@ -307,33 +307,33 @@ def test_python_allowed_values_inside_a_string(project: Project) -> None:
         ("Apple Pay", "Apple Pay", "value", "0002"),
     ]
     # The string's contents, without the quotes.
-    assert {c.replace for c in items} == {Span(1, 53, 1, 56)}
-    assert items[0].detail == "payment_method: str"
+    assert items.replace == Span(1, 53, 1, 56)
+    assert items.items[0].detail == "payment_method: str"
 
 
 def test_allowed_values_follow_the_events_override(project: Project) -> None:
     source = "from backend.analytics.avo import subscription_changed as plan_changed\nplan_changed(payment_method=\"|\")\n"
     items = code(project, source)
     assert [c.label for c in items] == ["Card", "PayPal"]
-    assert items[0].replace == Span(1, 29, 1, 29)
+    assert items.replace == Span(1, 29, 1, 29)
 
 
 def test_allowed_values_in_an_unclosed_string(project: Project) -> None:
     items = code(project, PY_IMPORT + "avo.user_signed_up(plan='p|\n")
     assert [c.label for c in items] == ["free", "pro", "team"]
-    assert items[0].replace == Span(1, 25, 1, 26)
+    assert items.replace == Span(1, 25, 1, 26)
 
 
 def test_typescript_allowed_values(project: Project) -> None:
     items = code(project, TS_IMPORT + 'Avo.userSignedUp({ plan: "|", email: e });\n', WEB_FILE)
     assert [c.label for c in items] == ["free", "pro", "team"]
-    assert {c.replace for c in items} == {Span(1, 26, 1, 26)}
-    assert items[0].detail == 'plan: "free" | "pro" | "team"'
+    assert items.replace == Span(1, 26, 1, 26)
+    assert items.items[0].detail == 'plan: "free" | "pro" | "team"'
 
 
 def test_no_values_for_a_free_string(project: Project) -> None:
-    assert code(project, PY_IMPORT + "avo.checkout_completed(order_id='|')\n") == []
-    assert code(project, TS_IMPORT + 'Avo.productSearched({ searchTerm: "|" });\n', WEB_FILE) == []
+    assert code(project, PY_IMPORT + "avo.checkout_completed(order_id='|')\n").items == ()
+    assert code(project, TS_IMPORT + 'Avo.productSearched({ searchTerm: "|" });\n', WEB_FILE).items == ()
 
 
 # =========================================================================== never raises
@@ -346,7 +346,7 @@ def test_no_values_for_a_free_string(project: Project) -> None:
 def test_code_positions_out_of_range(project: Project, line: int, col: int) -> None:
     text = PY_IMPORT + "avo.\n"
     analysis = project.analyse(text, BACKEND_FILE, "python")
-    assert complete_code(project, analysis, text, line, col, "python") == []
+    assert complete_code(project, analysis, text, line, col, "python").items == ()
 
 
 @pytest.mark.parametrize(
@@ -368,20 +368,20 @@ def test_code_garbage(project: Project, text: str) -> None:
         for col in range(len(content) + 1):
             complete_code(project, analysis, text, line, col, "python")  # must not raise
             complete_code(project, analysis, text, line, col, "typescript")
-    assert complete_code(project, EMPTY, text, 0, 0, "python") == []
+    assert complete_code(project, EMPTY, text, 0, 0, "python").items == ()
 
 
 def test_code_unknown_language_or_no_imports(project: Project) -> None:
     text, line, col = cursor(PY_IMPORT + "avo.|\n")
     analysis = project.analyse(text, BACKEND_FILE, "python")
-    assert complete_code(project, analysis, text, line, col, "rust") == []
-    assert complete_code(project, EMPTY, text, line, col, "python") == []
+    assert complete_code(project, analysis, text, line, col, "rust").items == ()
+    assert complete_code(project, EMPTY, text, line, col, "python").items == ()
 
 
 # =========================================================================== the plan
 
 
-def plan_at(marked: str, *, loaded: bool = True) -> list[Completion]:
+def plan_at(marked: str, *, loaded: bool = True) -> Completions:
     text, line, col = cursor(marked)
     plan = load_plan_text(text, SHOP / "avo.yaml").plan if loaded else None
     return complete_plan(plan, text, line, col)
@@ -411,7 +411,7 @@ ALL_PROPERTIES = [
 ]
 
 
-def labels(items: list[Completion]) -> list[str]:
+def labels(items: Completions) -> list[str]:
     return [c.label for c in items]
 
 
@@ -420,7 +420,7 @@ def test_plan_property_names_in_a_block_list(project: Project) -> None:
     # Checkout Started lists Item Count, Item Ids and Coupon Code already.
     assert labels(items) == [p for p in ALL_PROPERTIES if p not in ("Item Count", "Item Ids", "Coupon Code")]
     line = PLAN_TEXT.splitlines().index("      - Item Ids") + 1
-    assert {c.replace for c in items} == {Span(line, 8, line, 10)}
+    assert items.replace == Span(line, 8, line, 10)
     assert {c.kind for c in items} == {"property"}
     total = by_label(items)["Total"]
     assert (total.insert_text, total.detail, total.documentation) == (
@@ -435,7 +435,7 @@ def test_plan_property_names_in_a_flow_list(project: Project) -> None:
     items = plan_at(edit("    properties: [Search Term]", "    properties: [Search Term, |]"))
     assert labels(items) == [p for p in ALL_PROPERTIES if p != "Search Term"]
     line = PLAN_TEXT.splitlines().index("    properties: [Search Term]")
-    assert {c.replace for c in items} == {Span(line, 30, line, 30)}
+    assert items.replace == Span(line, 30, line, 30)
 
 
 def test_plan_property_name_in_a_reference_mapping(project: Project) -> None:
@@ -443,7 +443,7 @@ def test_plan_property_name_in_a_reference_mapping(project: Project) -> None:
     listed = {"Order Id", "Total", "Payment Method", "Is Gift", "Coupon Code"}  # Checkout Completed
     assert labels(items) == [p for p in ALL_PROPERTIES if p not in listed]
     line = PLAN_TEXT.splitlines().index("      - name: Shipping Address")
-    assert {c.replace for c in items} == {Span(line, 14, line, 18)}
+    assert items.replace == Span(line, 14, line, 18)
 
 
 def test_plan_property_name_with_quotes_in_yaml() -> None:
@@ -462,12 +462,12 @@ def test_plan_sources_of_an_event(project: Project) -> None:
         ("Backend", "source", "server python"),
         ("Worker", "source", "server javascript"),
     ]
-    assert items[0].documentation == "Generates `backend/analytics/avo.py`."
+    assert items.items[0].documentation == "Generates `backend/analytics/avo.py`."
     # the element under the cursor is replaced as a whole and may be chosen again
     items = plan_at(edit("    sources: [Web]\n    properties: [Search Term]", "    sources: [W|eb]\n    properties: [Search Term]"))
     assert labels(items) == ["Backend", "Worker", "Web"]
     line = PLAN_TEXT.splitlines().index("    sources: [Web]")
-    assert {c.replace for c in items} == {Span(line, 14, line, 17)}
+    assert items.replace == Span(line, 14, line, 17)
 
 
 def test_plan_sources_as_a_block_value_become_a_list(project: Project) -> None:
@@ -493,7 +493,7 @@ def test_plan_types(project: Project) -> None:
         ("any", "type"),
     ]
     line = PLAN_TEXT.splitlines().index("  Is Gift:") + 1
-    assert {c.replace for c in items} == {Span(line, 10, line, 14)}
+    assert items.replace == Span(line, 10, line, 14)
     # Right after the colon: a space goes in front.
     items = plan_at(edit("  Is Gift:\n    type: bool", "  Is Gift:\n    type:|"))
     assert by_label(items)["int"].insert_text == " int"
@@ -531,11 +531,11 @@ def test_plan_keys_not_yet_written(project: Project) -> None:
     assert labels(items) == ["allowed", "pinned"]
     items = plan_at("version: 1\nso|\n")
     assert labels(items) == ["name", "sources", "destinations", "properties", "events"]
-    assert items[0].replace == Span(1, 0, 1, 2)
+    assert items.replace == Span(1, 0, 1, 2)
     # a key that already has its colon: only the name is replaced
     items = plan_at("version: 1\nsources:\n  A:\n    plat|form: server\n")
     assert by_label(items)["platform"].insert_text == "platform"
-    assert items[0].replace == Span(3, 4, 3, 12)
+    assert items.replace == Span(3, 4, 3, 12)
 
 
 def test_plan_completion_without_a_loaded_plan() -> None:
@@ -553,8 +553,8 @@ def test_plan_completion_without_a_loaded_plan() -> None:
 @pytest.mark.parametrize("line, col", [(-1, 0), (0, -1), (10**6, 0), (0, 10**6)])
 def test_plan_positions_out_of_range(line: int, col: int) -> None:
     plan = load_plan_text(PLAN_TEXT, SHOP / "avo.yaml").plan
-    assert complete_plan(plan, PLAN_TEXT, line, col) == []
-    assert complete_plan(None, "", line, col) == []
+    assert complete_plan(plan, PLAN_TEXT, line, col).items == ()
+    assert complete_plan(None, "", line, col).items == ()
 
 
 @pytest.mark.parametrize(
@@ -574,9 +574,9 @@ def test_plan_garbage(text: str) -> None:
 
 
 def test_plan_nothing_in_comments_or_unknown_places(project: Project) -> None:
-    assert plan_at(edit("    type: bool", "    type: bool  # |")) == []
-    assert plan_at(edit("    path: web/src/Avo.ts", "    path: |")) == []
-    assert plan_at(edit("  Is Gift:\n    type: bool", "  Is Gift:\n    description: |")) == []
+    assert plan_at(edit("    type: bool", "    type: bool  # |")).items == ()
+    assert plan_at(edit("    path: web/src/Avo.ts", "    path: |")).items == ()
+    assert plan_at(edit("  Is Gift:\n    type: bool", "  Is Gift:\n    description: |")).items == ()
 
 
 def test_typescript_shorthand_and_quoted_keys_count_as_passed(project: Project) -> None:
@@ -592,4 +592,4 @@ def test_plan_object_members_and_flow_references(project: Project) -> None:
     items = plan_at(edit("      - name: Shipping Address\n        optional: true\n", "      - {name: Shi|, optional: true}\n"))
     assert "Shipping Address" in labels(items) and "Order Id" not in labels(items)
     line = PLAN_TEXT.splitlines().index("      - name: Shipping Address")
-    assert items[0].replace == Span(line, 15, line, 18)
+    assert items.replace == Span(line, 15, line, 18)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
@@ -42,7 +42,7 @@ from ..plan import ACTIONS, LANGUAGES, PLATFORMS, PROPERTY_TYPES, SEND_AS, Plan,
 if TYPE_CHECKING:  # pragma: no cover
     from ..project import Project
 
-__all__ = ["Completion", "KINDS", "complete_code", "complete_plan", "prepare"]
+__all__ = ["Completion", "Completions", "KINDS", "NOTHING", "complete_code", "complete_plan", "prepare"]
 
 KINDS = ("function", "argument", "value", "property", "source", "destination", "keyword", "type", "action")
 
@@ -55,8 +55,27 @@ class Completion:
     documentation: str  # markdown ("" if none)
     insert_text: str  # what to insert where the client has no snippet support
     snippet: str | None  # LSP snippet syntax ($1, ${2:name}), or None: insert `insert_text`
-    replace: Span  # the range replaced: the partial word before (and after) the cursor
     sort_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Completions:
+    """What to offer at one position. Every item replaces the same range, the partial
+    word before (and after) the cursor, so the items themselves do not depend on the
+    position: the event functions of a source are built once per snapshot and the same
+    tuple is returned after every `avo.`."""
+
+    replace: Span | None  # None only when there is nothing to offer
+    items: tuple[Completion, ...]
+
+    def __iter__(self) -> Iterator[Completion]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+NOTHING = Completions(None, ())
 
 
 SCRIPT_LANGUAGE_IDS = frozenset({"typescript", "typescriptreact", "javascript", "javascriptreact"})
@@ -482,14 +501,6 @@ def _snippet(fn: EventFunction, api: SourceApi) -> str:
     return f"{name}({{ {args} }})"
 
 
-@dataclass(frozen=True)
-class _FunctionItem:
-    name: str
-    detail: str
-    documentation: str
-    snippet: str
-
-
 class _ApiIndex:
     """Everything completion needs from one SourceApi, computed once per snapshot."""
 
@@ -512,12 +523,20 @@ class _ApiIndex:
         def param_doc(param: Parameter) -> str:
             return rendered(param)[1]
 
-        self.items = tuple(
-            _FunctionItem(
-                f.name, _signature(f, python, param_signature), _function_doc(f, api, param_doc), _snippet(f, api)
+        # After `avo.`: each function with a snippet of its call, or (when the
+        # parentheses are already there) its name alone.
+        self.calls: tuple[Completion, ...] = tuple(
+            Completion(
+                label=f.name,
+                kind="function",
+                detail=_signature(f, python, param_signature),
+                documentation=_function_doc(f, api, param_doc),
+                insert_text=f.name,
+                snippet=_snippet(f, api),
             )
             for f in sorted(api.functions, key=lambda f: f.name)
         )
+        self.names: tuple[Completion, ...] = tuple(replace(item, snippet=None) for item in self.calls)
 
 
 _INDEXES: dict[int, tuple["weakref.ref[SourceApi]", _ApiIndex]] = {}
@@ -560,29 +579,29 @@ _CALL_LOOKBACK_CHARS = 20_000
 
 def complete_code(
     project: "Project", analysis: FileAnalysis, text: str, line: int, col: int, language_id: str
-) -> list[Completion]:
+) -> Completions:
     """What to offer at (line, col) of a code file, given its analysis. Never raises."""
     try:
         return _complete_code(project, analysis, text, line, col, language_id)
     except Exception:  # completion must never break the editor
-        return []
+        return NOTHING
 
 
 def _complete_code(
     project: "Project", analysis: FileAnalysis, text: str, line: int, col: int, language_id: str
-) -> list[Completion]:
+) -> Completions:
     if language_id == "python":
         python = True
     elif language_id in SCRIPT_LANGUAGE_IDS:
         python = False
     else:
-        return []
+        return NOTHING
     if not analysis.bindings or not project.apis:
-        return []
+        return NOTHING
     doc = _Doc(text)
     cursor = doc.offset(line, col)
     if cursor is None:
-        return []
+        return NOTHING
     line_start = doc.starts[line]
     member = _member_completions(project, analysis, doc, line, line_start, cursor, python)
     if member is not None:
@@ -592,7 +611,7 @@ def _complete_code(
 
 def _member_completions(
     project: "Project", analysis: FileAnalysis, doc: _Doc, line: int, line_start: int, cursor: int, python: bool
-) -> list[Completion] | None:
+) -> Completions | None:
     """After `<alias>.`: the source's functions. None when the cursor is not there."""
     text = doc.text
     window_start = max(line_start, cursor - 300)
@@ -611,25 +630,15 @@ def _member_completions(
     chain_start = window_start + m.start()
     for tok in _tokens(text, max(line_start, chain_start - 5_000), chain_start, python):
         if tok.end >= chain_start and tok.kind in ("str", "comment"):
-            return []
+            return NOTHING
     partial_start = window_start + m.start(2) if m.group(2) else cursor
     after = (_PY_WORD_AFTER if python else _JS_WORD_AFTER).match(text, cursor)
     end = after.end() if after else cursor
     rest = text[end : end + 80].lstrip(" \t")
     already_called = rest.startswith("(")
     replace = Span(line, partial_start - line_start, line, end - line_start)
-    return [
-        Completion(
-            label=item.name,
-            kind="function",
-            detail=item.detail,
-            documentation=item.documentation,
-            insert_text=item.name,
-            snippet=None if already_called else item.snippet,
-            replace=replace,
-        )
-        for item in _index(api).items
-    ]
+    index = _index(api)
+    return Completions(replace, index.names if already_called else index.calls)
 
 
 def _open_paren(text: str, callee_end: int, python: bool) -> int | None:
@@ -703,22 +712,22 @@ def _enclosing_call(
 
 def _call_completions(
     project: "Project", analysis: FileAnalysis, doc: _Doc, line: int, cursor: int, python: bool
-) -> list[Completion]:
+) -> Completions:
     found = _enclosing_call(analysis, doc, line, cursor, python)
     if found is None:
-        return []
+        return NOTHING
     module, function, ctx = found
     api = project.apis.get(module)
     if api is None:
-        return []
+        return NOTHING
     fn = _index(api).by_name.get(function)
     if fn is None:
-        return []
+        return NOTHING
     if ctx.value_key is not None and ctx.value_at is not None:
         return _value_completions(fn, api, doc, ctx, python)
     if ctx.name_at is None:
-        return []
-    replace = doc.span(*ctx.name_at)
+        return NOTHING
+    where = doc.span(*ctx.name_at)
     passed = ctx.keys
     server = api.source.is_server
     identity_missing = server and not any(p.name in passed for p in fn.identity)
@@ -744,19 +753,18 @@ def _call_completions(
                 documentation=_param_doc(param, api),
                 insert_text=insert,
                 snippet=None,
-                replace=replace,
                 sort_text=f"{rank}{i:04d}",
             )
         )
-    return result
+    return Completions(where, tuple(result))
 
 
-def _value_completions(fn: EventFunction, api: SourceApi, doc: _Doc, ctx: _CallContext, python: bool) -> list[Completion]:
+def _value_completions(fn: EventFunction, api: SourceApi, doc: _Doc, ctx: _CallContext, python: bool) -> Completions:
     param = fn.parameter(ctx.value_key or "")
     if param is None or not param.allowed:
-        return []
+        return NOTHING
     assert ctx.value_at is not None
-    replace = doc.span(*ctx.value_at)
+    where = doc.span(*ctx.value_at)
     quote = ctx.quote
     detail = _param_signature(param, python)
     result = []
@@ -772,11 +780,10 @@ def _value_completions(fn: EventFunction, api: SourceApi, doc: _Doc, ctx: _CallC
                 documentation=_param_doc(param, api),
                 insert_text=escaped,
                 snippet=None,
-                replace=replace,
                 sort_text=f"{i:04d}",
             )
         )
-    return result
+    return Completions(where, tuple(result))
 
 
 # =========================================================================== plan (YAML)
@@ -866,12 +873,12 @@ _VALUE_DOCS = {
 }
 
 
-def complete_plan(plan: Plan | None, text: str, line: int, col: int) -> list[Completion]:
+def complete_plan(plan: Plan | None, text: str, line: int, col: int) -> Completions:
     """What to offer at (line, col) of the plan file. Never raises."""
     try:
         return _complete_plan(plan, text, line, col)
     except Exception:  # completion must never break the editor
-        return []
+        return NOTHING
 
 
 @dataclass
@@ -1378,28 +1385,29 @@ def _names(plan: Plan | None, lines: list[str], section: str) -> list[str]:
     return names
 
 
-def _complete_plan(plan: Plan | None, text: str, line: int, col: int) -> list[Completion]:
+def _complete_plan(plan: Plan | None, text: str, line: int, col: int) -> Completions:
     if line < 0 or col < 0:
-        return []
+        return NOTHING
     lines = text.split("\n")
     if line >= len(lines):
-        return []
+        return NOTHING
     ctx = _yaml_context(lines, line, col)
     if ctx is None:
-        return []
-    replace = Span(line, ctx.start, line, ctx.end)
+        return NOTHING
+    where = Span(line, ctx.start, line, ctx.end)
     before = lines[line][ctx.start - 1 : ctx.start] if ctx.start > 0 else ""
     space = " " if before in (":", "-") and ctx.quote is None else ""
     names = ctx.names
     if ctx.kind == "key":
         for pattern, keys in _KEYS_BY_PATH:
             if _matches(names, pattern):
-                return [
-                    Completion(key, "keyword", "key", _KEY_DOCS.get(key, ""), key if ctx.has_colon else f"{key}: ", None, replace, f"{i:04d}")
+                keyed = (
+                    Completion(key, "keyword", "key", _KEY_DOCS.get(key, ""), key if ctx.has_colon else f"{key}: ", None, f"{i:04d}")
                     for i, key in enumerate(keys)
                     if key not in ctx.existing
-                ]
-        return []
+                )
+                return Completions(where, tuple(keyed))
+        return NOTHING
     what = None
     wrap = False
     for pattern, kind in _VALUES_BY_PATH:
@@ -1410,7 +1418,7 @@ def _complete_plan(plan: Plan | None, text: str, line: int, col: int) -> list[Co
             what, wrap = kind, True
             break
     if what is None:
-        return []
+        return NOTHING
     items = _value_items(what, plan, lines, ctx)
     result = []
     for i, (label, kind, detail, documentation) in enumerate(items):
@@ -1419,8 +1427,8 @@ def _complete_plan(plan: Plan | None, text: str, line: int, col: int) -> list[Co
         value = _yaml_scalar(label, ctx.quote)
         if wrap:
             value = f"[{value}]"
-        result.append(Completion(label, kind, detail, documentation, space + value, None, replace, f"{i:04d}"))
-    return result
+        result.append(Completion(label, kind, detail, documentation, space + value, None, f"{i:04d}"))
+    return Completions(where, tuple(result))
 
 
 def _value_items(what: str, plan: Plan | None, lines: list[str], ctx: _YamlContext) -> list[tuple[str, str, str, str]]:
