@@ -9,18 +9,11 @@ from typing import Sequence
 
 from . import __version__
 from .codegen import generate
+from .files import shown
 from .loader import LoadResult, find_plan, load_plan
 from .writer import MISSING, REFUSED, STALE, WRITTEN, check_files, write_files
 
 STARTER_PLAN = Path(__file__).parent / "templates" / "avo.yaml"
-
-
-def _shown(path: Path) -> str:
-    """A path as the user should see it: relative to the current folder when inside it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def locate_plan(given: str | None) -> Path | None:
@@ -33,14 +26,16 @@ def locate_plan(given: str | None) -> Path | None:
     return None
 
 
-def _load(args: argparse.Namespace) -> LoadResult | None:
+def _load(args: argparse.Namespace, print_errors: bool = True) -> LoadResult | None:
+    """The plan; its errors go to stderr unless the command reports them itself."""
     path = locate_plan(args.plan)
     if path is None:
         print("avo-lsp: no avo.yaml here or in any parent folder (use --plan PATH, or `avo-lsp init`)", file=sys.stderr)
         return None
     result = load_plan(path)
-    for error in result.errors:
-        print(error.format(_shown(result.path)), file=sys.stderr)
+    if print_errors:
+        for error in result.errors:
+            print(error.format(shown(result.path)), file=sys.stderr)
     return result
 
 
@@ -57,7 +52,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         outcomes = check_files(result.plan.root, files)
         bad = [o for o in outcomes if o.status in (MISSING, STALE, REFUSED)]
         for outcome in bad:
-            print(f"{_shown(outcome.path)}: {outcome.status}: {outcome.reason}", file=sys.stderr)
+            print(f"{shown(outcome.path)}: {outcome.status}: {outcome.reason}", file=sys.stderr)
         if bad:
             print("avo-lsp: generated code is not up to date; run `avo-lsp generate`", file=sys.stderr)
             return 1
@@ -66,16 +61,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     outcomes = write_files(result.plan.root, files)
     for outcome in outcomes:
         if outcome.status == REFUSED:
-            print(f"{_shown(outcome.path)}: refused: {outcome.reason}", file=sys.stderr)
+            print(f"{shown(outcome.path)}: refused: {outcome.reason}", file=sys.stderr)
         else:
-            print(f"{_shown(outcome.path)}: {outcome.status}")
+            print(f"{shown(outcome.path)}: {outcome.status}")
     return 1 if any(o.status == REFUSED for o in outcomes) else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .report import run_check
 
-    result = _load(args)
+    result = _load(args, print_errors=False)  # they are part of its report, in its format
     if result is None:
         return 2
     return run_check(result, [Path(p) for p in args.paths], args)
@@ -95,11 +90,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     if target.is_dir():
         target = target / "avo.yaml"
     if target.exists():
-        print(f"avo-lsp: {_shown(target)} already exists; it is left alone", file=sys.stderr)
+        print(f"avo-lsp: {shown(target)} already exists; it is left alone", file=sys.stderr)
         return 1
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(STARTER_PLAN.read_text(encoding="utf-8"), encoding="utf-8")
-    print(f"wrote {_shown(target)}: edit it, then run `avo-lsp generate`")
+    print(f"wrote {shown(target)}: edit it, then run `avo-lsp generate`")
     return 0
 
 

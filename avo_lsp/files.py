@@ -28,6 +28,14 @@ def _gitignore(folder: Path) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+def shown(path: Path) -> str:
+    """A path as the user should see it: relative to the current folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def source_files(*roots: Path) -> Iterator[Path]:
     """Every Python/TypeScript/JavaScript file below `roots` (or a root that is a file)."""
     for root in roots:

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from .analysis.checks import Finding
 from .analysis.model import CallSite
+from .codegen import is_generated
 from .files import source_files
 from .project import Project
 
@@ -36,6 +37,8 @@ def index_file(project: Project, path: Path, text: str | None = None) -> Indexed
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
+    if is_generated(text):
+        return None  # a generated file the plan no longer lists: no calls of ours in it
     analysis = project.analyse(text, path)
     if not analysis.calls:
         return None

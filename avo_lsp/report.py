@@ -12,6 +12,7 @@ from typing import Iterable
 from . import __version__
 from .analysis.checks import CODE_CODES
 from .index import IndexedFile, build_index, calls_by_function
+from .files import shown
 from .loader import LoadResult
 from .plan import PLAN_ERROR_CODES, Span
 from .project import Project
@@ -28,21 +29,23 @@ class Reported:
     message: str
 
 
+PROGRESS_MIN_FILES = 500  # a smaller tree is scanned before a progress line could be read
+PROGRESS_EVERY = 100
+
+
 def scan(project: Project, roots: Iterable[Path]) -> dict[Path, IndexedFile]:
-    """The index of `roots`, with a progress line on a terminal (nothing when piped)."""
+    """The index of `roots`. On a terminal, a large tree shows a progress line on stderr,
+    rewritten in place and erased at the end; piped, nothing extra is printed."""
 
     def show(done: int, total: int) -> None:
-        if done % 100 == 0 or done == total:
-            print(f"\rscanned {done}/{total} files", end="" if done < total else "\n", file=sys.stderr, flush=True)
+        if total < PROGRESS_MIN_FILES:
+            return
+        if done == total:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+        elif done % PROGRESS_EVERY == 0:
+            print(f"\rscanning: {done}/{total} files", end="", file=sys.stderr, flush=True)
 
     return build_index(project, roots, show if sys.stderr.isatty() else None)
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def run_check(result: LoadResult, paths: list[Path], args: argparse.Namespace) -> int:
@@ -59,7 +62,7 @@ def run_check(result: LoadResult, paths: list[Path], args: argparse.Namespace) -
 
 
 def format_text(reported: list[Reported]) -> str:
-    lines = [f"{_shown(r.path)}:{r.span.line + 1}:{r.span.col + 1}: {r.code}: {r.message}" for r in reported]
+    lines = [f"{shown(r.path)}:{r.span.line + 1}:{r.span.col + 1}: {r.code}: {r.message}" for r in reported]
     counts = {s: sum(1 for r in reported if r.severity == s) for s in SEVERITY_RANK}
     summary = ", ".join(f"{n} {s}{'s' if n != 1 and s in ('error', 'warning') else ''}" for s, n in counts.items() if n)
     lines.append(summary or "no problems found")
@@ -70,7 +73,7 @@ def format_json(reported: list[Reported]) -> str:
     return json.dumps(
         [
             {
-                "path": _shown(r.path),
+                "path": shown(r.path),
                 "line": r.span.line + 1,
                 "column": r.span.col + 1,
                 "end_line": r.span.end_line + 1,
@@ -97,7 +100,7 @@ def format_github(reported: list[Reported]) -> str:
         return escape(text).replace(":", "%3A").replace(",", "%2C")
 
     return "\n".join(
-        f"::{level[r.severity]} file={prop(_shown(r.path))},line={r.span.line + 1},col={r.span.col + 1},"
+        f"::{level[r.severity]} file={prop(shown(r.path))},line={r.span.line + 1},col={r.span.col + 1},"
         f"endLine={r.span.end_line + 1},endColumn={r.span.end_col + 1},title={prop(r.code)}::{escape(r.message)}"
         for r in reported
     )
@@ -114,7 +117,7 @@ def format_sarif(reported: list[Reported]) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": _shown(r.path).replace("\\", "/")},
+                        "artifactLocation": {"uri": shown(r.path).replace("\\", "/")},
                         "region": {
                             "startLine": r.span.line + 1,
                             "startColumn": r.span.col + 1,
@@ -148,10 +151,10 @@ def run_status(result: LoadResult, paths: list[Path], args: argparse.Namespace) 
     for module, api in project.apis.items():
         events = []
         for fn in api.functions:
-            sites = [{"path": _shown(path), "line": call.callee_span.line + 1} for path, call in grouped.get((module, fn.name), ())]
+            sites = [{"path": shown(path), "line": call.callee_span.line + 1} for path, call in grouped.get((module, fn.name), ())]
             unused += not sites
             events.append({"event": fn.event.name, "function": fn.name, "call_sites": sites})
-        report.append({"source": api.source.name, "path": _shown(module), "events": events})
+        report.append({"source": api.source.name, "path": shown(module), "events": events})
     if args.format == "json":
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:

@@ -241,7 +241,16 @@ def test_status_counts_only_real_calls(tmp_path):
         2 event(s) with no usage
         """
     )
-    as_json = json.loads(run("status", "--format", "json", cwd=tmp_path).stdout)
+    # check, on the same tree: the calls it finds are the real ones, and they are fine.
+    checked = run("check", cwd=tmp_path)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "no problems found\n", "")
+    as_json_run = run("status", "--format", "json", cwd=tmp_path)
+    assert as_json_run.returncode == 1
+    as_json = json.loads(as_json_run.stdout)
+    assert as_json[0]["events"] == [
+        {"event": "Play", "function": "play", "call_sites": []},
+        {"event": "Play Next", "function": "play_next", "call_sites": [{"path": "app.py", "line": 9}]},
+    ]
     assert as_json[1] == {
         "source": "Web",
         "path": "web/Avo.ts",
@@ -264,3 +273,66 @@ def test_check_and_status_respect_gitignore(tmp_path):
     assert run("generate", cwd=tmp_path).returncode == 0
     result = run("check", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "no problems found\n")
+    status = run("status", cwd=tmp_path)
+    assert "vendored" not in status.stdout and status.returncode == 1
+
+
+def test_check_reports_plan_errors_once_in_its_format(shop):
+    plan = shop / "avo.yaml"
+    plan.write_text(plan.read_text().replace("    type: float\n", "    type: decimal\n", 1))
+    line = plan.read_text().split("\n").index("    type: decimal") + 1
+    text = run("check", cwd=shop)
+    assert text.returncode == 1 and text.stderr == ""
+    assert [row for row in text.stdout.splitlines() if row.startswith("avo.yaml:")] == [
+        f"avo.yaml:{line}:11: plan-schema: type must be one of string, int, float, bool, object, any, not 'decimal'"
+    ]
+    as_json = run("check", "--format", "json", cwd=shop)
+    assert as_json.returncode == 1 and as_json.stderr == ""
+    assert [(r["path"], r["line"], r["code"]) for r in json.loads(as_json.stdout) if r["path"] == "avo.yaml"] == [
+        ("avo.yaml", line, "plan-schema")
+    ]
+
+
+def test_check_shows_progress_on_a_terminal_for_a_large_tree_only(tmp_path):
+    import os
+    import pty
+
+    (tmp_path / "avo.yaml").write_text(TRICKY_PLAN)
+    assert run("generate", cwd=tmp_path).returncode == 0
+
+    def check_on_a_terminal() -> tuple[str, bytes]:
+        parent, child = pty.openpty()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "avo_lsp", "check"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=child, timeout=120
+            )
+            os.close(child)
+            child = -1
+            seen = b""
+            while True:
+                try:
+                    chunk = os.read(parent, 65536)
+                except OSError:  # the terminal is closed once everything is read
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            return done.stdout.decode(), seen
+        finally:
+            os.close(parent)
+            if child >= 0:
+                os.close(child)
+
+    (tmp_path / "small.py").write_text("x = 1\n")
+    stdout, terminal = check_on_a_terminal()
+    assert (stdout, terminal) == ("no problems found\n", b"")
+    for i in range(520):
+        (tmp_path / f"m{i}.py").write_text("x = 1\n")
+    stdout, terminal = check_on_a_terminal()
+    assert stdout == "no problems found\n"
+    # 523 files: the 521 written here and the two generated ones (read, then skipped).
+    steps = "".join(f"\rscanning: {n}/523 files" for n in range(100, 600, 100))
+    assert terminal == (steps + "\r\x1b[K").encode()
+    # Piped, the same tree prints nothing but the report.
+    piped = run("check", cwd=tmp_path)
+    assert (piped.stdout, piped.stderr) == ("no problems found\n", "")

@@ -101,3 +101,27 @@ def test_check_reports_missing_and_stale_and_writes_nothing(tmp_path, existing, 
     [outcome] = writer.check_files(tmp_path, [file_at(target)])
     assert outcome.status == expected
     assert (target.read_text() if target.exists() else None) == existing
+
+
+def test_line_ends_turned_into_crlf_are_a_change(tmp_path):
+    # A checkout with `core.autocrlf` rewrites the file: --check must see it, and a
+    # write puts back the bytes the generator makes.
+    target = tmp_path / "avo.py"
+    target.write_bytes(GENERATED.replace("\n", "\r\n").encode())
+    [checked] = writer.check_files(tmp_path, [file_at(target)])
+    assert checked.status == writer.STALE
+    [outcome] = writer.write_files(tmp_path, [file_at(target)])
+    assert outcome.status == writer.WRITTEN
+    assert target.read_bytes() == GENERATED.encode()
+
+
+def test_a_rewritten_file_keeps_its_permissions(tmp_path):
+    target = tmp_path / "avo.py"
+    target.write_text(GENERATED.replace("X = 1", "X = 0"))
+    target.chmod(0o640)
+    [outcome] = writer.write_files(tmp_path, [file_at(target)])
+    assert outcome.status == writer.WRITTEN
+    assert (target.stat().st_mode & 0o777, target.read_text()) == (0o640, GENERATED)
+    fresh = tmp_path / "new" / "avo.py"
+    writer.write_files(tmp_path, [file_at(fresh)])
+    assert fresh.stat().st_mode & 0o777 == 0o644
