@@ -139,8 +139,9 @@ class AvoLanguageServer(LanguageServer):
         return "editRange" in defaults and "insertTextFormat" in defaults
 
     def markdown_hover(self) -> bool:
+        """Markdown only for a client that lists it: one that says nothing gets plain text."""
         hover = self.caps.text_document and self.caps.text_document.hover
-        return lsp.MarkupKind.Markdown in ((hover and hover.content_format) or [lsp.MarkupKind.Markdown])
+        return lsp.MarkupKind.Markdown in ((hover and hover.content_format) or ())
 
     def markdown_documentation(self) -> bool:
         completion = self.caps.text_document and self.caps.text_document.completion

@@ -36,11 +36,10 @@ def init_options() -> dict:
     return {"debounceMs": 0}
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "avo_lsp", "serve"]),
-    params=CLIENTS,
-)
-async def client(lsp_client: LanguageClient, request, workspace: Path, init_options: dict):
+def record_server_requests(lsp_client: LanguageClient) -> None:
+    """Handlers the test client lacks, which record what the server asked: watcher
+    registrations, code lens refreshes, and the version of each diagnostics publication
+    ("never stale" is about versions)."""
     registrations: list[lsp.Registration] = []
 
     @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
@@ -53,7 +52,7 @@ async def client(lsp_client: LanguageClient, request, workspace: Path, init_opti
     @lsp_client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)
     def code_lens_refresh(params: None) -> None:
         lsp_client.code_lens_refreshes += 1  # type: ignore[attr-defined]
-    # Record the version of each publication too: "never stale" is about versions.
+
     lsp_client.diagnostic_versions = versions = {}  # type: ignore[attr-defined]
     features = lsp_client.protocol.fm.features
     record = features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
@@ -63,6 +62,14 @@ async def client(lsp_client: LanguageClient, request, workspace: Path, init_opti
         record(params)
 
     features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish_diagnostics
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=[sys.executable, "-m", "avo_lsp", "serve"]),
+    params=CLIENTS,
+)
+async def client(lsp_client: LanguageClient, request, workspace: Path, init_options: dict):
+    record_server_requests(lsp_client)
     lsp_client.set_configuration({}, section="avo")
     uri = from_fs_path(str(workspace))
     await lsp_client.initialize_session(
