@@ -120,6 +120,73 @@ async def test_references_of_an_event_in_every_language(client: LanguageClient, 
     ]
 
 
+async def test_hover_on_a_plan_property_shows_its_definition_and_its_events(client: LanguageClient, workspace):
+    plan_uri = open_document(client, workspace / "avo.yaml")
+    hover = await client.text_document_hover_async(lsp.HoverParams(**at(plan_uri, 26, 4)))
+    assert hover.range == lsp.Range(start=lsp.Position(line=26, character=2), end=lsp.Position(line=26, character=10))
+    assert hover.contents.value == "### Order Id\n\nUnique id of the order.\n\n- type: string\n\nUsed by: Checkout Completed, Order Shipped"
+
+
+async def test_references_with_the_declaration_in_javascript(client: LanguageClient, workspace):
+    plan_uri = open_document(client, workspace / "avo.yaml")
+    found = await client.text_document_references_async(
+        lsp.ReferenceParams(**at(plan_uri, 101, 4), context=lsp.ReferenceContext(include_declaration=True))
+    )
+    assert [(loc.uri.rsplit("/ws/", 1)[1], loc.range.start.line, loc.range.start.character, loc.range.end.character) for loc in found] == [
+        ("avo.yaml", 101, 2, 15),  # `Order Shipped:` in the plan
+        ("worker/calls.js", 3, 2, 14),
+        ("worker/calls.js", 4, 2, 14),
+    ]
+
+
+async def fixes_for(client: LanguageClient, uri: str, diagnostic: lsp.Diagnostic) -> list[lsp.CodeAction]:
+    return await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostic.range, context=lsp.CodeActionContext(diagnostics=[diagnostic])
+        )
+    )
+
+
+async def test_quick_fixes_for_a_missing_property_and_a_misspelt_event(client: LanguageClient, workspace):
+    path = workspace / "backend" / "calls.py"
+    uri = open_document(client, path)
+    diagnostics = await diagnostics_for(client, uri, version=1)
+    [missing] = [d for d in diagnostics if d.code == "missing-property"]
+    [action] = await fixes_for(client, uri, missing)
+    assert action.title == "Add missing property `item_count`"
+    text = apply(path.read_text(), action.edit.changes[uri])
+    assert text.split("\n")[10] == "    started(item_ids=[], user_id_=user, item_count=1)"
+    [misspelt] = [d for d in diagnostics if d.code == "unknown-event"]
+    change, add = await fixes_for(client, uri, misspelt)
+    assert (change.title, change.is_preferred) == ("Change to `checkout_completed`", True)
+    assert add.title == "Add event 'Checkout Complete' to avo.yaml"
+    text = apply(text, change.edit.changes[uri])
+    assert text.split("\n")[9] == '    avo.checkout_completed(order_id="o-1")'
+    replace_document(client, uri, text, version=2)
+    codes = [(d.code, d.range.start.line) for d in await diagnostics_for(client, uri, version=2)]
+    assert ("missing-property", 10) not in codes and ("unknown-event", 9) not in codes
+    # The renamed call is now a real one, and says what it still lacks.
+    assert ("missing-property", 9) in codes and ("missing-user-identity", 9) in codes
+
+
+async def test_quick_fix_adds_an_unknown_event_to_the_plan(client: LanguageClient, workspace):
+    path = workspace / "web" / "src" / "calls.ts"
+    uri = open_document(client, path)
+    [unknown] = [d for d in await diagnostics_for(client, uri, version=1) if d.code == "unknown-event"]
+    _, add = await fixes_for(client, uri, unknown)
+    plan = workspace / "avo.yaml"
+    plan_uri = from_fs_path(str(plan))
+    assert add.title == "Add event 'Product Search' to avo.yaml" and list(add.edit.changes) == [plan_uri]
+    [edit] = add.edit.changes[plan_uri]
+    assert edit.new_text == "  Product Search:\n    sources: [Web]\n    properties:\n      - Search Term\n"
+    open_document(client, plan)
+    replace_document(client, plan_uri, apply(plan.read_text(), [edit]), version=2)
+    assert await diagnostics_for(client, plan_uri, version=2) == []  # the new event is a valid one
+    await wait_for(
+        lambda: not [d for d in client.diagnostics[uri] if d.code == "unknown-event"], what="the call of the new event accepted"
+    )
+
+
 async def test_quick_fix_for_a_missing_identity_makes_the_diagnostic_go_away(client: LanguageClient, workspace):
     path = workspace / "backend" / "calls.py"
     uri = open_document(client, path)
