@@ -82,4 +82,4 @@ async def test_a_closed_file_changed_on_disk_is_indexed_again(client: LanguageCl
     fresh_uri = from_fs_path(str(fresh))
     await wait_for(lambda: client.diagnostics.get(fresh_uri), what="the new file's diagnostics")
     assert summary(client.diagnostics[fresh_uri]) == [("unknown-argument", 2, column, 2, column + 6, E)]
-    await wait_for(lambda: client.diagnostics.get(real_uri) == [], what="the fixed file cleared")
+    await wait_for(lambda: list(client.diagnostics[real_uri]) == [], what="the fixed file cleared")
