@@ -24,8 +24,9 @@ import json
 import math
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..api import ANONYMOUS_ID, PROPERTY, REVENUE, USER_ID, EventFunction, Parameter, SourceApi
 from ..names import python_class_name, python_constant_name, snake_case
@@ -331,6 +332,7 @@ INIT_BODY = '''\
 
 def generate_python(plan: Plan, api: SourceApi) -> str:
     enums = _enum_names(plan, api)
+    events = _Events(api.source, enums, bool(plan.system_properties()))
     blocks = [
         IMPORTS,
         _all(api, enums),
@@ -338,7 +340,7 @@ def generate_python(plan: Plan, api: SourceApi) -> str:
         *(_enum_class(plan.properties[name], enum) for name, enum in enums.items()),
         _tables(plan, api),
         _init_avo(plan, api),
-        *(_event_function(fn, plan, api.source, enums) for fn in api.functions),
+        *(_event_function(fn, events) for fn in api.functions),
     ]
     body = "\n\n".join(block.rstrip("\n") + "\n" for block in blocks)
     module = PurePosixPath(api.source.path).stem
@@ -370,6 +372,8 @@ def _literal(value: Any) -> str:
 
 def _quoted(name: str) -> str:
     """A plan name as docstrings show it: in double quotes, escaped like JSON."""
+    if type(name) is str and name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+        return f'"{name}"'  # what json.dumps gives: it escapes only controls, quotes and backslashes
     return json.dumps(name, ensure_ascii=False)
 
 
@@ -385,19 +389,27 @@ def _escape_doc_char(match: re.Match[str]) -> str:
     return f"\\\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\\\u{ord(ch):04x}"
 
 
+_CLOSING_QUOTE = re.compile(r'"(?="|\Z)')
+
+
 def _doc_text(text: str) -> str:
     """Text made safe inside a triple-quoted (non-raw) string literal."""
     text = _UNSAFE_IN_DOCS.sub(_escape_doc_char, text.replace("\r\n", "\n").replace("\r", "\n"))
     # No two quotes in a row and none at the very end: `"""` can never close early.
-    return re.sub(r'"(?="|\Z)', r'\\"', text)
+    return _CLOSING_QUOTE.sub(r'\\"', text)
 
 
 def _docstring(text: str, indent: str) -> str:
     lines = _doc_text(text.strip()).split("\n")
     if len(lines) == 1:
         return f'{indent}"""{lines[0]}"""\n'
-    body = "\n".join((indent + line).rstrip() for line in lines[1:])
+    body = "\n".join(_indented(lines[1:], indent))
     return f'{indent}"""{lines[0].rstrip()}\n{body}\n{indent}"""\n'
+
+
+def _indented(lines: list[str], indent: str) -> list[str]:
+    """Lines of a docstring but its first (already safe), as the docstring shows them."""
+    return [(indent + line).rstrip() for line in lines]
 
 
 # -- module-level names ------------------------------------------------------------------
@@ -413,7 +425,7 @@ def _unique(base: str, taken: set[str]) -> str:
 
 def _enum_names(plan: Plan, api: SourceApi) -> dict[str, str]:
     """Property name -> enum class name, for the allowed-values properties this source uses."""
-    used = {p.ref.name for fn in api.functions for p in fn.property_parameters() if p.ref}
+    used = {p.ref.name for fn in api.functions for p in fn.parameters if p.kind == PROPERTY and p.ref}
     used |= {p.name for p in plan.system_properties()}
     taken = set(RUNTIME_NAMES) | set(TYPING_NAMES) | {"init_avo"} | {fn.name for fn in api.functions}
     return {
@@ -502,7 +514,7 @@ def _enum_class(prop: Property, name: str) -> str:
 
 def _used_properties(plan: Plan, api: SourceApi) -> list[Property]:
     """Properties the checks read: parameters, system properties and their members."""
-    pending = [p.ref.name for fn in api.functions for p in fn.property_parameters() if p.ref]
+    pending = [p.ref.name for fn in api.functions for p in fn.parameters if p.kind == PROPERTY and p.ref]
     pending += [p.name for p in plan.system_properties()]
     used: set[str] = set()
     while pending:
@@ -581,6 +593,47 @@ Raises:
 # -- event functions -----------------------------------------------------------------
 
 
+class _ParamCode(NamedTuple):
+    """The code of one parameter of an event function."""
+
+    signature: str  # its line in the function's signature
+    doc: str  # its entry under "Args:" in the docstring, safe and indented (see `_param_entry`)
+    check: str  # its `_check(...)` call
+    key: str  # the literal of its property's name (a key of the dict sent), or ""
+
+
+@dataclass
+class _Events:
+    """What the event functions of one module share, for one generate_python() call."""
+
+    source: Source
+    enums: dict[str, str]
+    system: bool  # the plan has system properties
+    # The same few hundred properties recur as the parameters of thousands of events:
+    # each distinct parameter's code is made once (see `_param_code`), for this module only.
+    params: dict[tuple, _ParamCode] = field(default_factory=dict)
+    # What follows "Args:" in a docstring (pinned values, identity, raises) takes only a
+    # few distinct values: text -> its lines in the docstring, made once.
+    doc_tails: dict[str, str] = field(default_factory=dict)
+
+
+def _param_code(param: Parameter, events: _Events) -> _ParamCode:
+    """The code of `param`, from `events.params` when an earlier event made it. The key is
+    what that code depends on (the plan, which holds every property while the module is
+    generated, makes `id(ref.property)` safe)."""
+    ref = param.ref
+    key = (param.name, param.kind, param.required) + ((id(ref.property), ref.allowed) if ref else ())
+    code = events.params.get(key)
+    if code is None:
+        code = events.params[key] = _ParamCode(
+            _signature_line(param, events.enums),
+            _param_entry(param, events.enums),
+            _check(param),
+            _str(ref.name) if ref else "",
+        )
+    return code
+
+
 def _annotation(param: Parameter, enums: dict[str, str]) -> str:
     if param.kind == REVENUE:
         return "float"
@@ -605,18 +658,18 @@ def _allowed_annotation(prop: Property, allowed: tuple[str, ...], enum: str | No
     return f"Literal[{', '.join(f'{enum}.{members[v]}' for v in allowed if v in members)}, {strings}]"
 
 
-def _signature(fn: EventFunction, enums: dict[str, str]) -> str:
+def _signature(fn: EventFunction, params: list[_ParamCode]) -> str:
     if not fn.parameters:
         return f"def {fn.name}() -> None:\n"
-    lines = [f"def {fn.name}(\n", "    *,\n"]
-    for param in fn.parameters:
-        annotation = _annotation(param, enums)
-        if param.required:
-            lines.append(f"    {param.name}: {annotation},\n")
-        else:
-            lines.append(f"    {param.name}: {annotation} | None = None,\n")
-    lines.append(") -> None:\n")
-    return "".join(lines)
+    lines = "".join([param.signature for param in params])
+    return f"def {fn.name}(\n    *,\n{lines}) -> None:\n"
+
+
+def _signature_line(param: Parameter, enums: dict[str, str]) -> str:
+    annotation = _annotation(param, enums)
+    if param.required:
+        return f"    {param.name}: {annotation},\n"
+    return f"    {param.name}: {annotation} | None = None,\n"
 
 
 def _doc_type(prop: Property) -> str:
@@ -662,6 +715,12 @@ def _param_doc(param: Parameter, enums: dict[str, str]) -> str:
     return text
 
 
+def _param_entry(param: Parameter, enums: dict[str, str]) -> str:
+    """`_param_doc` as `_docstring` shows it among an event function's "Args:". In the
+    docstring a line break follows the entry, hence the one made safe with it."""
+    return "\n".join(_indented(_doc_text(_param_doc(param, enums) + "\n").split("\n")[:-1], "    "))
+
+
 def _identity_doc(fn: EventFunction, source: Source) -> str:
     if source.is_server and source.anonymous_id:
         return "Identity: pass user_id_, anonymous_id_ or both; a call with neither is an error."
@@ -672,12 +731,12 @@ def _identity_doc(fn: EventFunction, source: Source) -> str:
     return "Identity: none needed; the destinations' SDKs keep the user's identity."
 
 
-def _calls(fn: EventFunction) -> list[str]:
-    """The destination calls of an event, in CALL_ORDER."""
+def _calls(fn: EventFunction, user_refs: list[PropertyRef] | None) -> list[str]:
+    """The destination calls of an event, in CALL_ORDER (`user_refs`: see `_user_refs`)."""
     actions = fn.event.actions
     present = {
         "identify": "identify" in actions,
-        "set_user_properties": _user_refs(fn) is not None,
+        "set_user_properties": user_refs is not None,
         "log_page": "page" in actions,
         "revenue": "revenue" in actions,
         "track_event": "log_event" in actions,
@@ -686,91 +745,117 @@ def _calls(fn: EventFunction) -> list[str]:
     return [call for call in CALL_ORDER if present[call]]
 
 
-def _function_doc(fn: EventFunction, source: Source, enums: dict[str, str], system: bool) -> str:
+def _function_doc(fn: EventFunction, events: _Events, user_refs: list[PropertyRef] | None) -> tuple[str, str]:
+    """The paragraphs of an event function's docstring that come before its "Args:" and
+    those after."""
     event = fn.event
-    parts = [event.description.strip() or f"Tracks the event {_quoted(event.name)}."]
-    calls = ", ".join(f"{call}()" for call in _calls(fn)) or "nothing"
-    parts.append(f"Event {_quoted(event.name)}. On each destination in turn, calls: {calls}.")
-    if fn.parameters:
-        parts.append("Args:\n" + "\n".join(_param_doc(p, enums) for p in fn.parameters))
+    before = [event.description.strip() or f"Tracks the event {_quoted(event.name)}."]
+    calls = ", ".join([f"{call}()" for call in _calls(fn, user_refs)]) or "nothing"
+    before.append(f"Event {_quoted(event.name)}. On each destination in turn, calls: {calls}.")
+    after = []
     sent = [f"{_quoted(r.name)}: {_literal(r.pinned)} (pinned)" for r in fn.pinned]
-    if system:
+    if events.system:
         sent.append("the system properties given to init_avo()")
     if sent:
-        parts.append("Always sends " + "; ".join(sent) + ".")
-    parts.append(_identity_doc(fn, source))
+        after.append("Always sends " + "; ".join(sent) + ".")
+    after.append(_identity_doc(fn, events.source))
     if fn.parameters:
-        parts.append('Raises:\n    AvoValidationError: outside "prod" with strict, when an argument breaks the plan.')
-    return "\n\n".join(parts)
+        after.append('Raises:\n    AvoValidationError: outside "prod" with strict, when an argument breaks the plan.')
+    return "\n\n".join(before), "\n\n".join(after)
 
 
-def _checks(fn: EventFunction) -> list[str]:
-    checks = []
-    for param in fn.parameters:
-        required = ", required=True" if param.required else ""
-        if param.kind == PROPERTY:
-            assert param.ref is not None
-            allowed = ""
-            if param.ref.allowed is not None and param.ref.allowed != param.ref.property.allowed:
-                allowed = f", allowed={_tuple(param.ref.allowed)}"
-            prop = f"_PROPERTIES[{_str(param.ref.name)}]"
-            checks.append(f"_check({_str(param.name)}, {param.name}, {prop}{required}{allowed})")
-        else:
-            spec = "_REVENUE" if param.kind == REVENUE else "_ID"
-            checks.append(f"_check({_str(param.name)}, {param.name}, {spec}{required})")
+def _function_docstring(
+    fn: EventFunction, events: _Events, params: list[_ParamCode], user_refs: list[PropertyRef] | None
+) -> str:
+    """The docstring `_docstring` makes of `before`, "Args:" and its entries, and `after`,
+    built from parts: each entry comes made safe and indented (`_ParamCode.doc`), and so
+    does a text after them seen before (`events.doc_tails`). The lines are the same:
+    `_doc_text` never looks across a line break but for a quote at the very end, every part
+    is whole lines, `before` and `after` end in a period, and `strip()` has nothing to do."""
+    before, after = _function_doc(fn, events, user_refs)
+    if not params:
+        return _docstring(f"{before}\n\n{after}", "    ")
+    head = _doc_text(before).split("\n")
+    tail = events.doc_tails.get(after)
+    if tail is None:
+        tail = events.doc_tails[after] = "\n".join(_indented(_doc_text(after).split("\n"), "    "))
+    body = "\n".join([*_indented(head[1:], "    "), "", "    Args:", *[param.doc for param in params], "", tail])
+    return f'    """{head[0].rstrip()}\n{body}\n    """\n'
+
+
+def _checks(fn: EventFunction, params: list[_ParamCode]) -> list[str]:
+    checks = [param.check for param in params]
     names = {p.kind: p.name for p in fn.parameters}
     if ANONYMOUS_ID in names:  # a server source with anonymous ids: at least one of the two
         checks.append(f"_check_identity({names[USER_ID]}, {names[ANONYMOUS_ID]})")
     return checks
 
 
-def _user_refs(fn: EventFunction) -> list[PropertyRef] | None:
+def _check(param: Parameter) -> str:
+    required = ", required=True" if param.required else ""
+    if param.kind == PROPERTY:
+        assert param.ref is not None
+        allowed = ""
+        if param.ref.allowed is not None and param.ref.allowed != param.ref.property.allowed:
+            allowed = f", allowed={_tuple(param.ref.allowed)}"
+        prop = f"_PROPERTIES[{_str(param.ref.name)}]"
+        return f"_check({_str(param.name)}, {param.name}, {prop}{required}{allowed})"
+    spec = "_REVENUE" if param.kind == REVENUE else "_ID"
+    return f"_check({_str(param.name)}, {param.name}, {spec}{required})"
+
+
+def _user_refs(fn: EventFunction, sent: list[PropertyRef]) -> list[PropertyRef] | None:
     """The user properties an event sets, or None when it calls no set_user_properties()."""
-    refs = [r for r in fn.event.properties if r.property.send_as == "user" and _sent(fn, r)]
+    refs = [r for r in sent if r.property.send_as == "user"]
     if refs or "update_user_properties" in fn.event.actions:
         return refs
     return None
 
 
-def _sent(fn: EventFunction, ref: PropertyRef) -> bool:
-    """A pinned property, or one that became a parameter (not lost to a name clash)."""
-    return ref.is_pinned or any(p.ref is ref for p in fn.property_parameters())
+def _sent(fn: EventFunction, by_ref: dict[int, Any]) -> list[PropertyRef]:
+    """The properties an event sends: the pinned ones, and those that became a parameter
+    (not lost to a name clash). `by_ref`: keyed by the id of each parameter's ref."""
+    return [ref for ref in fn.event.properties if ref.is_pinned or id(ref) in by_ref]
 
 
-def _dict_code(var: str, fn: EventFunction, refs: list[PropertyRef]) -> list[str]:
-    """Build `var`: required and pinned values in a literal, then the optional ones if given."""
-    params = {id(p.ref): p for p in fn.property_parameters()}
+def _dict_code(var: str, refs: list[PropertyRef], by_ref: dict[int, tuple[Parameter, _ParamCode]]) -> list[str]:
+    """Build `var`: required and pinned values in a literal, then the optional ones if given.
+    `by_ref`: id of a ref -> the parameter made of it, and its code."""
     fixed, optional = [], []
     for ref in refs:
         if ref.is_pinned:
             fixed.append(f"        {_str(ref.name)}: {_literal(ref.pinned)},\n")
-        elif params[id(ref)].required:
-            fixed.append(f"        {_str(ref.name)}: {params[id(ref)].name},\n")
+            continue
+        param, code = by_ref[id(ref)]
+        if param.required:
+            fixed.append(f"        {code.key}: {param.name},\n")
         else:
-            optional.append(params[id(ref)])
+            optional.append((param, code))
     literal = "{\n" + "".join(fixed) + "    }" if fixed else "{}"
     lines = [f"    {var}: dict[str, Any] = {literal}\n"]
-    for param in optional:
-        assert param.ref is not None
-        lines.append(f"    if {param.name} is not None:\n        {var}[{_str(param.ref.name)}] = {param.name}\n")
+    for param, code in optional:
+        lines.append(f"    if {param.name} is not None:\n        {var}[{code.key}] = {param.name}\n")
     return lines
 
 
-def _event_function(fn: EventFunction, plan: Plan, source: Source, enums: dict[str, str]) -> str:
-    doc = _function_doc(fn, source, enums, bool(plan.system_properties()))
-    code = [_signature(fn, enums), _docstring(doc, "    ")]
-    code.append(f"    _avo = _started({_str(fn.name)})\n")
-    checks = _checks(fn)
+def _event_function(fn: EventFunction, events: _Events) -> str:
+    params = [_param_code(param, events) for param in fn.parameters]
+    by_ref = {id(p.ref): (p, c) for p, c in zip(fn.parameters, params) if p.ref is not None}
+    sent = _sent(fn, by_ref)
+    user_refs = _user_refs(fn, sent)
+    code = [_signature(fn, params), _function_docstring(fn, events, params, user_refs)]
+    name = _str(fn.name)
+    code.append(f"    _avo = _started({name})\n")
+    checks = _checks(fn, params)
     if checks:
         code.append("    if _avo.validate:\n        _problems = [\n")
-        code.extend(f"            *{check},\n" for check in checks)
-        code.append(f"        ]\n        _report(_avo, {_str(fn.name)}, _problems)\n")
+        code.extend([f"            *{check},\n" for check in checks])
+        code.append(f"        ]\n        _report(_avo, {name}, _problems)\n")
     code.append("    if _avo.noop:\n        return\n")
-    event_refs = [r for r in fn.event.properties if r.property.send_as == "event" and _sent(fn, r)]
-    code.extend(_dict_code("_event_properties", fn, event_refs))
-    user_refs = _user_refs(fn)
+    event_refs = [r for r in sent if r.property.send_as == "event"]
+    code.extend(_dict_code("_event_properties", event_refs, by_ref))
     if user_refs is not None:
-        code.extend(_dict_code("_user_properties", fn, user_refs))
+        code.extend(_dict_code("_user_properties", user_refs, by_ref))
     names = {p.kind: p.name for p in fn.parameters}
     arguments = [
         f"event_name={_str(fn.event.name)}",
@@ -782,5 +867,5 @@ def _event_function(fn: EventFunction, plan: Plan, source: Source, enums: dict[s
     ]
     if REVENUE in names:
         arguments.append(f"revenue={names[REVENUE]}")
-    code.append("    _send(\n        _avo,\n" + "".join(f"        {a},\n" for a in arguments) + "    )\n")
+    code.append("    _send(\n        _avo,\n" + "".join([f"        {a},\n" for a in arguments]) + "    )\n")
     return "".join(code)

@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..api import ANONYMOUS_ID, REVENUE, USER_ID, EventFunction, Parameter, SourceApi
+from ..api import ANONYMOUS_ID, PROPERTY, REVENUE, USER_ID, EventFunction, Parameter, SourceApi
 from ..names import constant_case, identifier, pascal_case
 from ..plan import Plan, Property
 from . import footer_lines, header_lines
@@ -109,7 +110,7 @@ def _quoted(name: str) -> str:
 def _jsdoc(lines: list[str], indent: str = "") -> str:
     if len(lines) == 1 and len(indent) + len(lines[0]) <= 110:
         return f"{indent}/** {lines[0]} */\n"
-    body = "".join(f"{indent} *{' ' + line if line else ''}\n" for line in lines)
+    body = "".join([f"{indent} * {line}\n" if line else f"{indent} *\n" for line in lines])
     return f"{indent}/**\n{body}{indent} */\n"
 
 
@@ -119,35 +120,87 @@ class _Raw(str):
 
 def _data(value: Any) -> _Raw:
     """A plan value (a pinned value) as a JavaScript literal; YAML dates become strings."""
+    # Numbers, booleans and null (nearly every bound and pinned value) as json.dumps prints
+    # them, without its machinery: it prints exact ints and finite floats by their __repr__.
+    kind = type(value)
+    if kind is int:
+        return _Raw(int.__repr__(value))
+    if kind is float and math.isfinite(value):
+        return _Raw(float.__repr__(value))
+    if kind is bool:
+        return _Raw("true" if value else "false")
+    if value is None:
+        return _Raw("null")
     text = json.dumps(value, ensure_ascii=False, default=str)  # NaN, Infinity: JS globals
     return _Raw(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+class _Shared(dict):
+    """A description that recurs in many events (a parameter's, see `_param_text`): its
+    text is printed once and kept here. It lives in one `_Module`, so it never goes stale."""
+
+    __slots__ = ("inline", "layouts")
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__(spec)
+        self.inline: str | None = None
+        self.layouts: dict[tuple[str, int, int], str] = {}
+
+
 def _inline(value: Any) -> str:
+    kind = type(value)  # the common exact types first, then subclasses as before
+    if kind is _Raw:
+        return str(value)
+    if kind is str:
+        return _js_string(value)
+    if kind is _Shared:
+        if value.inline is None:
+            value.inline = _inline_dict(value)
+        return value.inline
+    if kind is list:
+        return "[" + ", ".join([_inline(item) for item in value]) + "]"
     if isinstance(value, _Raw):
         return str(value)
     if isinstance(value, str):
         return _js_string(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key}: {_inline(item)}" for key, item in value.items()) + "}"
+        return _inline_dict(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_inline(item) for item in value) + "]"
+        return "[" + ", ".join([_inline(item) for item in value]) + "]"
     return _data(value)
+
+
+def _inline_dict(value: dict) -> str:
+    return "{" + ", ".join([f"{key}: {_inline(item)}" for key, item in value.items()]) + "}"
 
 
 def _literal(value: Any, indent: str = "", start: int = 0, width: int = 120) -> str:
     """A description for the runtime as a JavaScript literal (its keys are ours, so bare):
     one line when it fits (from column `start`, or else the indent), and a list of objects
     always one object a line."""
-    inline = _inline(value)
+    if type(value) is not _Shared:
+        return _layout(value, indent, start, width)
+    key = (indent, start, width)
+    text = value.layouts.get(key)
+    if text is None:
+        text = value.layouts[key] = _layout(value, indent, start, width)
+    return text
+
+
+def _layout(value: Any, indent: str, start: int, width: int) -> str:
+    if not isinstance(value, (dict, list)) or not value:
+        return _inline(value)
+    # A list of objects goes one object a line whatever its length: no need to print it
+    # on one line first.
     one_per_line = isinstance(value, list) and any(isinstance(item, dict) for item in value)
-    fits = max(start, len(indent)) + len(inline) <= width
-    if not isinstance(value, (dict, list)) or not value or (fits and not one_per_line):
-        return inline
+    if not one_per_line:
+        inline = _inline(value)
+        if max(start, len(indent)) + len(inline) <= width:
+            return inline
     inner = indent + "  "
     if isinstance(value, dict):
         items = [
-            f"{inner}{key}: {_literal(item, inner, len(inner + key) + 2, width)}" for key, item in value.items()
+            f"{inner}{key}: {_literal(item, inner, len(inner) + len(key) + 2, width)}" for key, item in value.items()
         ]
         return "{\n" + ",\n".join(items) + f",\n{indent}}}"
     items = [f"{inner}{_literal(item, inner, width=width)}" for item in value]
@@ -165,6 +218,15 @@ def _unique(base: str, taken: set[str]) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class _ParamText:
+    """What the module says of one parameter of an event function."""
+
+    member: str  # its member of the arguments interface (TypeScript)
+    doc: str  # its `@param` line in the function's JSDoc
+    spec: _Shared  # what the runtime checks of it
+
+
 @dataclass
 class _Module:
     """What the generator knows about the module it writes."""
@@ -178,12 +240,15 @@ class _Module:
     argument_types: dict[str, str] = field(default_factory=dict)  # function -> its argument type
     destinations: list[tuple[str, str]] = field(default_factory=list)  # (destination, parameter)
     system: dict[str, Property] = field(default_factory=dict)  # key in systemProperties -> property
+    used: list[Property] = field(default_factory=list)  # see _used_properties
+    # The text of each distinct parameter (see `_param_text`), for this module only.
+    param_texts: dict[tuple, _ParamText] = field(default_factory=dict)
 
     @property
     def export(self) -> str:
         return "export " if self.esm else ""
 
-    @property
+    @functools.cached_property  # asked of every parameter and event
     def either_id(self) -> bool:
         """A server source with anonymous ids: a call passes userId_, anonymousId_ or both."""
         return self.api.source.is_server and self.api.source.anonymous_id
@@ -194,7 +259,7 @@ class _Module:
 
 def _used_properties(plan: Plan, api: SourceApi) -> list[Property]:
     """Properties this source's code describes: parameters, system properties, members."""
-    pending = [p.ref.name for fn in api.functions for p in fn.property_parameters() if p.ref]
+    pending = [p.ref.name for fn in api.functions for p in fn.parameters if p.kind == PROPERTY and p.ref]
     pending += [p.name for p in plan.system_properties()]
     used: set[str] = set()
     while pending:
@@ -210,7 +275,8 @@ def _module(plan: Plan, api: SourceApi) -> _Module:
     language = api.language
     mod = _Module(plan, api, language == "typescript", language == "typescript" or not api.source.is_server)
     taken = set(RUNTIME_NAMES) | {fn.name for fn in api.functions}
-    for prop in _used_properties(plan, api):
+    mod.used = _used_properties(plan, api)
+    for prop in mod.used:
         if prop.type == "string" and prop.allowed is not None:
             mod.enums[prop.name] = _unique(pascal_case(prop.name), taken)
         if prop.type == "object" and prop.members and mod.typescript:
@@ -676,19 +742,23 @@ def _enum(mod: _Module, prop: Property) -> str:
     return f"{doc}{mod.export}const {name} = Object.freeze({{\n{body}}});\n"
 
 
-def _interface(name: str, doc: str, members: list[tuple[str, str, str]], empty: str = "Record<string, never>") -> str:
-    """`members`: (doc line, key, type); a key ending in `?` is optional. `empty`: the type
-    when there are no members (by default, one that takes only `{}`)."""
+def _member(line: str, key: str, type_: str) -> str:
+    """A member of an interface, with its doc line; a key ending in `?` is optional."""
+    return f"{_jsdoc([line], '  ')}  {key}: {type_};\n"
+
+
+def _interface(name: str, doc: str, members: list[str], empty: str = "Record<string, never>") -> str:
+    """`members`: from `_member`. `empty`: the type when there are no members (by default,
+    one that takes only `{}`)."""
     if not members:
         return f"{doc}export type {name} = {empty};\n"
-    lines = "".join(f"{_jsdoc([line], '  ')}  {key}: {type_};\n" for line, key, type_ in members)
-    return f"{doc}export interface {name} {{\n{lines}}}\n"
+    return f"{doc}export interface {name} {{\n{''.join(members)}}}\n"
 
 
 def _object_interface(mod: _Module, prop: Property) -> str:
     doc = _jsdoc([f"The value of {_quoted(prop.name)}: an object with these keys.", *_doc_lines(prop.description)])
     members = [
-        (_describe(m, m.allowed, "optional"), f"{_js_string(m.name)}?", _member_type(mod, m))
+        _member(_describe(m, m.allowed, "optional"), f"{_js_string(m.name)}?", _member_type(mod, m))
         for m in mod.members(prop)
     ]
     return _interface(mod.objects[prop.name], doc, members)
@@ -708,20 +778,19 @@ def _member_type(mod: _Module, member: Property) -> str:
 
 def _system_interface(mod: _Module) -> str:
     doc = _jsdoc(["The system properties: given to `initAvo`, sent with every event."])
-    members = [(_describe(p, p.allowed, "required"), key, _ts_type(mod, p, p.allowed)) for key, p in mod.system.items()]
+    members = [
+        _member(_describe(p, p.allowed, "required"), key, _ts_type(mod, p, p.allowed)) for key, p in mod.system.items()
+    ]
     return _interface("AvoSystemProperties", doc, members)
 
 
-def _argument_interface(mod: _Module, fn: EventFunction) -> str:
+def _argument_interface(mod: _Module, fn: EventFunction, texts: list[_ParamText]) -> str:
     doc = _jsdoc([f"The arguments of `{fn.name}`, the event {_quoted(fn.event.name)}."])
-    members = []
-    for param in fn.parameters:
-        if mod.either_id and param.is_identity:
-            continue  # in AvoServerIdentity
-        key, type_ = param.name, _param_type(mod, param)
-        if not param.required:
-            key, type_ = f"{key}?", f"{type_} | null"
-        members.append((_describe_param(mod, param), key, type_))
+    members = [
+        text.member
+        for param, text in zip(fn.parameters, texts)
+        if not (mod.either_id and param.is_identity)  # those are in AvoServerIdentity
+    ]
     # With AvoServerIdentity, `{}`-and-nothing-else would leave no room for the ids.
     empty = "Record<never, never>" if mod.either_id else "Record<string, never>"
     return _interface(mod.argument_types[fn.name], doc, members, empty)
@@ -781,10 +850,10 @@ def _calls(fn: EventFunction) -> list[str]:
     ]
 
 
-def _event_doc(mod: _Module, fn: EventFunction) -> str:
+def _event_doc(mod: _Module, fn: EventFunction, texts: list[_ParamText], calls: list[str]) -> str:
     head, description = _quoted(fn.event.name), _doc_lines(fn.event.description)
     lines = [f"{head}: {description[0]}", *description[1:]] if description else [f"Tracks the event {head}."]
-    lines += ["", "On each destination in turn, calls: " + (", ".join(f"{c}()" for c in _calls(fn)) or "nothing") + "."]
+    lines += ["", "On each destination in turn, calls: " + (", ".join([f"{c}()" for c in calls]) or "nothing") + "."]
     if fn.pinned:
         lines.append("Always sends " + "; ".join(f"{_quoted(r.name)}: {_doc_line(_data(r.pinned))}" for r in fn.pinned) + ".")
     lines.append("")
@@ -792,11 +861,7 @@ def _event_doc(mod: _Module, fn: EventFunction) -> str:
     whole = "[properties]" if optional and not mod.typescript else "properties"
     what = "the arguments, by name:" if fn.parameters else "none: the event takes no arguments."
     lines.append("@param " + ("" if mod.typescript else "{Object} ") + f"{whole} - {what}")
-    for param in fn.parameters:
-        name = f"properties.{param.name}"
-        if not mod.typescript:
-            name = f"{{{_doc_line(_param_type(mod, param, jsdoc=True))}}} " + (name if param.required else f"[{name}]")
-        lines.append(f"@param {name} - {_describe_param(mod, param)}")
+    lines.extend([text.doc for text in texts])
     lines.append("@throws {AvoValidationError} outside \"prod\" with strict, when an argument breaks the plan.")
     return _jsdoc(lines)
 
@@ -805,21 +870,45 @@ def _argument_required(mod: _Module, fn: EventFunction) -> bool:
     return mod.either_id or any(p.required for p in fn.parameters)
 
 
-def _parameter_spec(mod: _Module, param: Parameter) -> dict:
+def _param_text(mod: _Module, param: Parameter) -> _ParamText:
+    """The text of `param`, made once per module: the same few hundred properties recur as
+    the parameters of thousands of events, and describing and printing them was most of
+    the generator's time. What the text depends on is the key (the plan, which holds every
+    property for as long as the module is generated, makes `id(ref.property)` safe)."""
+    ref = param.ref
+    key = (param.name, param.kind, param.required) + ((id(ref.property), ref.allowed) if ref else ())
+    text = mod.param_texts.get(key)
+    if text is None:
+        text = mod.param_texts[key] = _make_param_text(mod, param)
+    return text
+
+
+def _make_param_text(mod: _Module, param: Parameter) -> _ParamText:
+    description = _describe_param(mod, param)
+    key, type_ = param.name, _param_type(mod, param)
+    if not param.required:
+        key, type_ = f"{key}?", f"{type_} | null"
+    name = f"properties.{param.name}"
+    if not mod.typescript:
+        name = f"{{{_doc_line(_param_type(mod, param, jsdoc=True))}}} " + (name if param.required else f"[{name}]")
+    return _ParamText(_member(description, key, type_), f"@param {name} - {description}", _parameter_spec(mod, param))
+
+
+def _parameter_spec(mod: _Module, param: Parameter) -> _Shared:
     if param.prop is None:
         spec: dict[str, Any] = {"key": param.name, "type": "float" if param.kind == REVENUE else "string"}
     else:
         spec = {"key": param.name, **_property_spec(mod, param.prop, param.allowed), "sendAs": param.prop.send_as}
     if param.required:
         spec["required"] = True
-    return spec
+    return _Shared(spec)
 
 
-def _event_spec(mod: _Module, fn: EventFunction) -> dict:
+def _event_spec(mod: _Module, fn: EventFunction, texts: list[_ParamText], calls: list[str]) -> dict:
     spec: dict[str, Any] = {
         "name": fn.event.name,
-        "calls": _calls(fn),
-        "parameters": [_parameter_spec(mod, p) for p in fn.parameters],
+        "calls": calls,
+        "parameters": [text.spec for text in texts],
         "pinned": [
             {"name": r.name, "sendAs": r.property.send_as, "value": _data(r.pinned)}
             for r in fn.pinned
@@ -839,9 +928,11 @@ def _event_function(mod: _Module, fn: EventFunction) -> str:
     else:
         head = f"{mod.export}function {fn.name}(properties{default}) {{\n"
     call = f"  __avoSend({_js_string(fn.name)}, properties, "
-    body = f"{call}{_literal(_event_spec(mod, fn), '  ', len(call) + 2)});\n"
-    interface = _argument_interface(mod, fn) + "\n" if mod.typescript else ""
-    return interface + _event_doc(mod, fn) + head + body + "}\n"
+    texts = [_param_text(mod, param) for param in fn.parameters]
+    calls = _calls(fn)
+    body = f"{call}{_literal(_event_spec(mod, fn, texts, calls), '  ', len(call) + 2)});\n"
+    interface = _argument_interface(mod, fn, texts) + "\n" if mod.typescript else ""
+    return interface + _event_doc(mod, fn, texts, calls) + head + body + "}\n"
 
 
 def _exports(mod: _Module) -> str:
@@ -866,7 +957,7 @@ def generate_typescript(plan: Plan, api: SourceApi) -> str:
         blocks.append(_system_interface(mod))
     else:
         blocks.append(JS_TYPES_BLOCK.replace("%export%", mod.export))
-    for prop in _used_properties(plan, api):
+    for prop in mod.used:
         if prop.name in mod.enums:
             blocks.append(_enum(mod, prop))
         if prop.name in mod.objects:
