@@ -31,6 +31,8 @@ SCHEMA = REPO / "avo_lsp" / "schema" / "avo-plan.schema.json"
 EXAMPLE = REPO / "examples" / "shop"
 # A Python file of the example with a server call that passes no user id.
 EXAMPLE_CALL_FILE = "backend/orders.py"
+# A generated file the e2e test deletes before "Avo: Generate code", which writes it back.
+EXAMPLE_STALE_FILE = "backend/analytics/avo.py"
 CHROMIUM = Path("/usr/bin/chromium")
 
 COMMANDS = {"avo.generate": "Generate code", "avo.showStatus": "Show implementation status", "avo.restart": "Restart server"}
@@ -143,6 +145,25 @@ def _e2e_selected(config: pytest.Config) -> bool:
     return os.environ.get("AVO_E2E_VSCODE") == "1" or ("e2e_vscode" in markexpr and "not e2e_vscode" not in markexpr)
 
 
+def _expected_generate_message() -> str:
+    """What "Avo: Generate code" says once EXAMPLE_STALE_FILE was deleted: the files of the
+    plan's sources, in the plan's order, relative to the workspace."""
+    plan = yaml.safe_load((EXAMPLE / "avo.yaml").read_text())
+    paths = [s["path"] for s in plan["sources"].values()]
+    assert EXAMPLE_STALE_FILE in paths
+    unchanged = [p for p in paths if p != EXAMPLE_STALE_FILE]
+    return f"Avo: wrote {EXAMPLE_STALE_FILE}; unchanged: {', '.join(unchanged)}."
+
+
+def _expected_status(tmp_path: Path) -> tuple[str, int]:
+    """`avo-lsp status` on a fresh copy of the example: what the Avo Status channel shows."""
+    copy = tmp_path / "status-copy"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run([sys.executable, "-m", "avo_lsp", "status"], cwd=copy, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip(), proc.stderr
+    return proc.stdout, proc.returncode
+
+
 def _expected_completions() -> list[str]:
     """The event functions of the example's Python server source."""
     from avo_lsp.names import identifier
@@ -175,6 +196,8 @@ def test_vscode_end_to_end(request: pytest.FixtureRequest, tmp_path: Path) -> No
             "--workspace", str(EXAMPLE),
             "--python", sys.executable,
             "--file", EXAMPLE_CALL_FILE,
+            "--stale", EXAMPLE_STALE_FILE,
+            "--plan-path", "tracking/plan.yaml",
             "--expect", "full",
             "--expect-problem", "missing-user-identity",
             "--completion-prefix", "avo.",
@@ -196,9 +219,26 @@ def test_vscode_end_to_end(request: pytest.FixtureRequest, tmp_path: Path) -> No
     assert report["activated"]
     assert report["statusBar"] == "Avo language server: running"
     assert report["serverProcess"]["argv"] == [sys.executable, "-m", "avo_lsp", "serve"]
-    assert report["generate"] and report["generate"][0].startswith("Avo:")
+    # "Avo: Generate code" put back the generated file deleted by hand, and said so.
+    assert report["generate"] == [_expected_generate_message()], report["generate"]
+    assert report["staleRestored"] is True
     assert any("missing-user-identity" in row for row in report["problems"]), report["problems"]
     assert set(report["completions"]) & set(expected), f"offered {report['completions']}, expected one of {expected}"
-    assert report["status"] and "[exit code" in report["status"], report["status"]
+    # "Avo: Show implementation status": the command line, exactly what `avo-lsp status`
+    # prints for the example (per source, each event and its call sites), the exit code.
+    status = report["status"].replace("\r\n", "\n")
+    cli_out, cli_code = _expected_status(tmp_path)
+    assert status.startswith(f"$ {sys.executable} -m avo_lsp status   (in {report['workspace']})\n"), status[:500]
+    assert cli_out in status, f"{status}\n--- expected:\n{cli_out}"
+    assert status.rstrip().endswith(f"[exit code {cli_code}]"), status[-300:]
+    assert cli_code == 1 and "Backend (backend/analytics/avo.py)" in status and "User Signed Up (user_signed_up)" in status
+    assert "used in backend/orders.py:33" in status and "event(s) with no usage" in status
+    # Settings: avo.severity reached the running server; avo.server.env and avo.planPath
+    # restarted it, and with a new plan path an unsaved edit of that plan is checked.
+    settings = report["settings"]
+    assert settings["didChangeConfiguration"] and settings["severityApplied"]
+    plan_path = settings["planPath"]
+    assert plan_path["restartedServerPid"] not in (report["serverProcess"]["pid"], settings["restartedServerPid"])
+    assert any("unknown key 'bogus_key'" in row for row in plan_path["problems"]), plan_path["problems"]
     for shot in ("screenshot-problems.png", "screenshot-completion.png"):
         assert (shots / shot).stat().st_size > 10_000

@@ -14,9 +14,13 @@
 //   3. starts code-server (--auth none, 127.0.0.1, a free port) and opens the
 //      workspace in Chromium;
 //   4. waits for the extension's status bar item and for the server process;
-//   5. (--expect full) runs "Avo: Generate code", opens --file with quick open, waits
-//      for --expect-problem in the Problems panel, types --completion-prefix at the end
-//      of the file, triggers completion and records the suggestions;
+//   5. (--expect full) deletes --stale (a generated file) and runs "Avo: Generate code",
+//      which must write it back; opens --file with quick open, waits for --expect-problem
+//      in the Problems panel, types --completion-prefix at the end of the file, triggers
+//      completion and records the suggestions; runs "Avo: Show implementation status" and
+//      reads the whole "Avo Status" channel; changes settings: avo.severity (no restart),
+//      avo.server.env (restart), avo.planPath to --plan-path (restart, and an unsaved
+//      edit of that plan gets its diagnostic: the new client selects the file);
 //   6. saves screenshots (--screenshots, default media/) and writes a JSON report
 //      (--results, default e2e-results/result.json).
 //
@@ -44,6 +48,9 @@ const { values: opt } = parseArgs({
     "expect-problem": { type: "string", default: "missing-user-identity" },
     "completion-prefix": { type: "string", default: "avo." },
     "expect-completion": { type: "string", default: "" }, // comma-separated; empty: any suggestion
+    stale: { type: "string", default: "" }, // a generated file (relative) deleted before "Avo: Generate code"
+    "plan-path": { type: "string", default: "tracking/plan.yaml" },
+    trace: { type: "string", default: "messages" }, // avo.trace.server: messages | verbose // where the plan is copied for the avo.planPath check; empty: no check
     generate: { type: "boolean", default: true },
     "no-generate": { type: "boolean", default: false },
     screenshots: { type: "string", default: join(root, "media") },
@@ -89,9 +96,11 @@ const result = {
   statusBar: null,
   serverProcess: null,
   generate: null,
+  staleRestored: null,
   problems: [],
   completions: [],
   status: null,
+  statusVisible: null,
   settings: null,
   notifications: [],
   screenshots: [],
@@ -193,7 +202,7 @@ function prepareProfile() {
 function writeSettings(extra) {
   const settings = {
     "avo.server.command": [python, "-m", "avo_lsp", "serve"],
-    "avo.trace.server": "messages",
+    "avo.trace.server": opt.trace,
     "security.workspace.trust.enabled": false,
     "telemetry.telemetryLevel": "off",
     "update.mode": "none",
@@ -322,14 +331,14 @@ function serverProcesses() {
   return found;
 }
 
-/** The "Avo" output channel, as VS Code logs it to the user-data-dir. */
-function avoLog() {
+/** An output channel ("Avo" by default), as VS Code logs it to the user-data-dir. */
+function avoLog(channel = "Avo") {
   const files = [];
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (/-Avo\.log$/.test(entry.name)) files.push(p);
+      else if (entry.name.endsWith(`-${channel}.log`)) files.push(p);
     }
   };
   try {
@@ -449,6 +458,16 @@ async function main() {
     if (opt.expect === "full") {
       if (generate) {
         await phase("generateCommand", async () => {
+          if (opt.stale) {
+            // A generated file deleted by hand. The server's own start-up generation may
+            // still be under way and put it back: delete until it stays deleted.
+            const stale = join(workspace, opt.stale);
+            for (let i = 0; i < 10 && existsSync(stale); i++) {
+              rmSync(stale);
+              await sleep(1_500);
+            }
+            if (existsSync(stale)) throw new Error(`${opt.stale} keeps coming back before "Avo: Generate code"`);
+          }
           await runCommand(page, "Avo: Generate code");
           const texts = await waitFor(
             "a notification from Avo: Generate code",
@@ -459,6 +478,7 @@ async function main() {
             { timeout: 30_000 },
           );
           result.generate = texts;
+          if (opt.stale) result.staleRestored = existsSync(join(workspace, opt.stale));
           // Close the toasts so they stay out of the screenshots.
           await page.keyboard.press(`${mod}+Shift+P`);
           await page.locator(".quick-input-widget input").fill(">Notifications: Clear All Notifications");
@@ -545,8 +565,16 @@ async function main() {
           },
           { timeout: 30_000 },
         );
-        // Only the visible lines are in the DOM: the end of the output.
-        result.status = text;
+        // Only the visible lines are in the DOM; the whole channel is in its log file.
+        result.statusVisible = text;
+        result.status = await waitFor(
+          "the Avo Status channel's log file",
+          () => {
+            const t = avoLog("Avo Status");
+            return /\[exit code \d+\]|\[killed by/.test(t) ? t : null;
+          },
+          { timeout: 15_000 },
+        );
       });
     }
 
@@ -555,6 +583,20 @@ async function main() {
         const pid = result.serverProcess.pid;
         const changes = () => (avoLog().match(/Sending notification 'workspace\/didChangeConfiguration'/g) ?? []).length;
         const restarts = () => (avoLog().match(/restarting the server/g) ?? []).length;
+        // One change of the settings files can restart the server twice (User and Machine
+        // settings.json are two writes): wait until no restart came for 2 s and it runs.
+        const settled = async (what) => {
+          let count = restarts();
+          let since = Date.now();
+          await waitFor(
+            what,
+            async () => {
+              if (restarts() !== count) [count, since] = [restarts(), Date.now()];
+              return Date.now() - since > 2_000 && (await statusBarLabel(page))?.endsWith("running");
+            },
+            { timeout: 30_000, interval: 200 },
+          );
+        };
         const [changes0, restarts0] = [changes(), restarts()];
         // 1. avo.severity: the running server hears of it (no restart), the problem becomes a warning.
         writeSettings({ "avo.severity": { [opt["expect-problem"]]: "warning" } });
@@ -577,6 +619,36 @@ async function main() {
         );
         await waitFor("the restarted server to run", async () => (await statusBarLabel(page))?.endsWith("running"), { timeout: 30_000 });
         result.settings = { didChangeConfiguration: true, severityApplied: true, restartedServerPid: restarted.pid };
+        if (!opt["plan-path"]) return;
+        // 3. avo.planPath: a new server and a new client whose document selector has the
+        // plan; an unsaved edit of that plan reaches the server (didChange) and is checked.
+        const planPath = opt["plan-path"];
+        mkdirSync(dirname(join(workspace, planPath)), { recursive: true });
+        cpSync(join(workspace, "avo.yaml"), join(workspace, planPath));
+        const restarts1 = restarts();
+        writeSettings({ "avo.severity": { [opt["expect-problem"]]: "warning" }, "avo.server.env": { AVO_E2E_RESTART: "1" }, "avo.planPath": planPath });
+        const planServer = await waitFor(
+          "a new server process after a change of avo.planPath",
+          () => restarts() > restarts1 && serverProcesses().find((p) => p.pid !== pid && p.pid !== restarted.pid),
+          { timeout: 30_000, interval: 200 },
+        );
+        await settled("the server to run with the new plan path");
+        await page.keyboard.press("Escape");
+        await openFile(page, planPath);
+        await page.locator(".editor-instance .monaco-editor .view-lines").first().click();
+        await page.keyboard.press(`${mod}+Home`);
+        await page.keyboard.type("bogus_key: 1", { delay: 20 });
+        await page.keyboard.press("Enter");
+        await page.keyboard.press(`${mod}+Shift+KeyM`);
+        const rows = await waitFor(
+          `a problem about bogus_key in ${planPath} (unsaved)`,
+          async () => {
+            const r = await problemRows(page);
+            return r.some((t) => t.includes("bogus_key")) ? r : null;
+          },
+          { timeout: 30_000 },
+        );
+        result.settings.planPath = { restartedServerPid: planServer.pid, problems: rows.filter((t) => t.includes("bogus_key") || t.includes(basename(planPath))) };
       });
     }
 

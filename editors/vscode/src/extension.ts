@@ -18,6 +18,7 @@ import {
   configurationAnswer,
   documentSelector,
   formatCommandLine,
+  generateReport,
   needsRestart,
   normalizeSettings,
   resolveLaunch,
@@ -142,6 +143,7 @@ async function startClient(): Promise<void> {
     options: { cwd: plan.cwd, env: plan.env },
   };
   const clientOptions: LanguageClientOptions = {
+    // Built for each client: a change of avo.planPath restarts with a new one.
     documentSelector: documentSelector(settings.planPath, ctx),
     outputChannel: output,
     traceOutputChannel: output,
@@ -234,8 +236,16 @@ function queue(step: () => Promise<void>): Promise<void> {
   return lifecycle;
 }
 
+/** True from a restart's request until it begins: more requests meanwhile join it. */
+let restartQueued = false;
+
 function restart(): Promise<void> {
+  if (restartQueued) {
+    return lifecycle;
+  }
+  restartQueued = true;
   return queue(async () => {
+    restartQueued = false;
     log("restarting the server");
     await stopClient();
     setStatus("stopped");
@@ -243,27 +253,13 @@ function restart(): Promise<void> {
   });
 }
 
-/** The server answers avo.generate with {written, unchanged, refused[, errors]} (lists of paths). */
+/** Tells the user what avo.generate did (see launch.generateReport). */
 function reportGenerateResult(result: unknown): void {
-  const r = typeof result === "object" && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : {};
-  const list = (key: string): string[] => (Array.isArray(r[key]) ? (r[key] as unknown[]).map(String) : []);
-  if (typeof r["errors"] === "number" && r["errors"] > 0) {
-    return; // the server has shown a message about the plan's errors
-  }
-  const written = list("written");
-  const unchanged = list("unchanged");
-  const refused = list("refused");
-  const parts = [
-    written.length ? `wrote ${written.map((f) => path.basename(f)).join(", ")}` : "",
-    unchanged.length ? `${unchanged.length} file(s) unchanged` : "",
-  ].filter(Boolean);
-  const summary = parts.length ? parts.join("; ") : "nothing to generate";
-  if (refused.length) {
-    void vscode.window.showWarningMessage(
-      `Avo: ${summary}; refused to overwrite ${refused.join(", ")} (not a generated file: it lacks the generated header).`,
-    );
-  } else {
-    void vscode.window.showInformationMessage(`Avo: ${summary}.`);
+  const report = generateReport(result, currentPlan?.cwd);
+  if (report?.level === "warning") {
+    void vscode.window.showWarningMessage(report.message);
+  } else if (report) {
+    void vscode.window.showInformationMessage(report.message);
   }
 }
 
@@ -336,8 +332,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand("avo.restart", restart),
     vscode.commands.registerCommand("avo.showOutput", () => output.show(true)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (needsRestart((section) => e.affectsConfiguration(section))) {
-        log("server settings changed");
+      const changed = needsRestart((section) => e.affectsConfiguration(section));
+      if (changed) {
+        // A new client too: its document selector follows avo.planPath.
+        log(`${changed} changed`);
         void restart();
       }
       // Other `avo.*` changes reach the running server as

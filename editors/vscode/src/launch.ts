@@ -372,7 +372,49 @@ export function commandsForClient(serverCommands: readonly string[] | undefined)
   return serverCommands?.filter((c) => !CLIENT_OWNED_COMMANDS.includes(c));
 }
 
-/** True when a change of these settings needs a new server process. */
-export function needsRestart(affects: (section: string) => boolean): boolean {
-  return affects("avo.server") || affects("python.defaultInterpreterPath");
+/**
+ * Settings whose change needs a new server process (and a new language client):
+ * the command line and its environment, the interpreter it may come from, and the
+ * plan path, which the client's document selector is built from (without a restart a
+ * plan at `tracking/plan.yaml` would never be sent to the server).
+ */
+export const RESTART_SETTINGS: readonly string[] = ["avo.server", "python.defaultInterpreterPath", "avo.planPath"];
+
+/** The first of `RESTART_SETTINGS` that changed, or undefined when none did. */
+export function needsRestart(affects: (section: string) => boolean): string | undefined {
+  return RESTART_SETTINGS.find((section) => affects(section));
+}
+
+/** What "Avo: Generate code" tells the user. */
+export interface GenerateReport {
+  level: "information" | "warning";
+  message: string;
+}
+
+/**
+ * The message for the server's answer to `avo.generate`, `{written, unchanged, refused[,
+ * errors]}` (lists of paths): the files, relative to `root` when they are inside it.
+ * Undefined when the plan has errors: the server has said so itself.
+ */
+export function generateReport(result: unknown, root: string | undefined, platform: NodeJS.Platform = process.platform): GenerateReport | undefined {
+  const r = isRecord(result) ? result : {};
+  if (typeof r["errors"] === "number" && r["errors"] > 0) {
+    return undefined;
+  }
+  const p = pathFor(platform);
+  const show = (file: string): string => {
+    const rel = root ? p.relative(root, file) : file;
+    const inside = root !== undefined && rel !== "" && !rel.startsWith("..") && !p.isAbsolute(rel);
+    return (inside ? rel : file).split(p.sep).join("/");
+  };
+  const list = (key: string): string[] => (Array.isArray(r[key]) ? (r[key] as unknown[]).map((f) => show(String(f))) : []);
+  const written = list("written");
+  const unchanged = list("unchanged");
+  const refused = list("refused");
+  const parts = [written.length ? `wrote ${written.join(", ")}` : "", unchanged.length ? `unchanged: ${unchanged.join(", ")}` : ""].filter(Boolean);
+  if (refused.length) {
+    parts.push(`refused to overwrite ${refused.join(", ")} (not a generated file: it lacks the generated header)`);
+    return { level: "warning", message: `Avo: ${parts.join("; ")}.` };
+  }
+  return { level: "information", message: `Avo: ${parts.length ? parts.join("; ") : "nothing to generate (the plan has no sources)"}.` };
 }

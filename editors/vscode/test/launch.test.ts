@@ -12,6 +12,7 @@ import {
   expandVariables,
   findOnPath,
   formatCommandLine,
+  generateReport,
   needsRestart,
   normalizeSettings,
   resolveLaunch,
@@ -273,11 +274,54 @@ describe("commands and restarts", () => {
     assert.equal(commandsForClient(undefined), undefined);
   });
 
-  it("restarts only for server settings and the interpreter", () => {
+  it("restarts for the server's command and environment, the interpreter and the plan path", () => {
     const changed = (sections: string[]) => needsRestart((s) => sections.includes(s));
-    assert.equal(changed(["avo.server"]), true);
-    assert.equal(changed(["python.defaultInterpreterPath"]), true);
-    assert.equal(changed(["avo.severity"]), false);
-    assert.equal(changed([]), false);
+    assert.equal(changed(["avo.server"]), "avo.server");
+    assert.equal(changed(["python.defaultInterpreterPath"]), "python.defaultInterpreterPath");
+    assert.equal(changed(["avo.planPath"]), "avo.planPath");
+    assert.equal(changed(["avo.severity"]), undefined);
+    assert.equal(changed(["avo.regenerate", "avo.debounceMs", "avo.trace.server"]), undefined);
+    assert.equal(changed([]), undefined);
+  });
+
+  it("gives the restarted client a document selector with the new plan path", () => {
+    // Before: the default plan names only; a plan at tracking/plan.yaml is not selected.
+    const ctx = machine();
+    const before = documentSelector(normalizeSettings({}, ctx).settings.planPath, ctx);
+    assert.equal(before.some((f) => f.pattern === "/ws/tracking/plan.yaml"), false);
+    // The user sets avo.planPath: that change restarts, and the new client is built from it.
+    assert.ok(needsRestart((s) => s === "avo.planPath"));
+    const after = documentSelector(normalizeSettings({ planPath: "tracking/plan.yaml" }, ctx).settings.planPath, ctx);
+    assert.ok(after.some((f) => f.scheme === "file" && f.pattern === "/ws/tracking/plan.yaml"));
+    assert.deepEqual(after.slice(0, before.length), before);
+    // And back: the pattern goes away.
+    assert.deepEqual(documentSelector(normalizeSettings({ planPath: "" }, ctx).settings.planPath, ctx), before);
+  });
+});
+
+describe("generateReport (Avo: Generate code)", () => {
+  const ws = "/ws";
+  it("names the written and unchanged files, relative to the workspace", () => {
+    const report = generateReport({ written: ["/ws/backend/analytics/avo.py"], unchanged: ["/ws/worker/avo.js", "/ws/web/src/Avo.ts"], refused: [] }, ws, "linux");
+    assert.deepEqual(report, { level: "information", message: "Avo: wrote backend/analytics/avo.py; unchanged: worker/avo.js, web/src/Avo.ts." });
+    assert.equal(generateReport({ written: [], unchanged: ["/ws/a.py"], refused: [] }, ws, "linux")?.message, "Avo: unchanged: a.py.");
+  });
+
+  it("warns about a file it refused to overwrite", () => {
+    const report = generateReport({ written: [], unchanged: ["/ws/a.py"], refused: ["/ws/src/Avo.ts"] }, ws, "linux");
+    assert.equal(report?.level, "warning");
+    assert.equal(report?.message, "Avo: unchanged: a.py; refused to overwrite src/Avo.ts (not a generated file: it lacks the generated header).");
+  });
+
+  it("keeps paths outside the workspace absolute, and handles Windows paths", () => {
+    assert.equal(generateReport({ written: ["/elsewhere/avo.py"] }, ws, "linux")?.message, "Avo: wrote /elsewhere/avo.py.");
+    assert.equal(generateReport({ written: ["/ws/avo.py"] }, undefined, "linux")?.message, "Avo: wrote /ws/avo.py.");
+    assert.equal(generateReport({ written: ["C:\\ws\\src\\Avo.ts"] }, "C:\\ws", "win32")?.message, "Avo: wrote src/Avo.ts.");
+  });
+
+  it("says nothing when the plan has errors (the server does), and when there is nothing", () => {
+    assert.equal(generateReport({ written: [], unchanged: [], refused: [], errors: 2 }, ws, "linux"), undefined);
+    assert.equal(generateReport({ written: [], unchanged: [], refused: [] }, ws, "linux")?.message, "Avo: nothing to generate (the plan has no sources).");
+    assert.equal(generateReport(null, ws, "linux")?.level, "information");
   });
 });
