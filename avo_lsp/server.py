@@ -572,10 +572,10 @@ def _read(path: Path) -> str:
 
 
 def _language(doc) -> str | None:
-    language = doc.language_id
-    if language in CODE_LANGUAGES:
-        return language
-    return language_of(Path(to_fs_path(doc.uri) or doc.uri))
+    """The file's language: by its extension where that is one of ours (a client may send
+    a wrong id: Eglot 1.9 gives every buffer of a server the first buffer's), else by the
+    id the client sent (an unsaved buffer has no extension)."""
+    return language_of(Path(to_fs_path(doc.uri) or doc.uri)) or (doc.language_id if doc.language_id in CODE_LANGUAGES else None)
 
 
 def summarize(outcomes: list[Outcome], root: Path) -> str:
