@@ -97,3 +97,13 @@ async def test_quick_edits_never_publish_an_older_version(bare: LanguageClient, 
     await wait_for(lambda: seen and seen[-1] == 11, what="the last version's diagnostics")
     assert seen == sorted(seen), seen  # a version may come twice (the index finishing), never after a newer one
     assert len(bare.diagnostics[uri]) == 8
+
+
+async def test_the_extension_decides_the_language_over_a_wrong_language_id(bare: LanguageClient, workspace):
+    # Eglot 1.9 sends every buffer of a server with the language id of the first one.
+    path = workspace / "worker" / "calls.js"
+    uri = from_fs_path(str(path))
+    bare.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=path.read_text()))
+    )
+    assert summary(await diagnostics_for(bare, uri, version=1)) == [("missing-user-identity", 3, 2, 3, 14, E)]
