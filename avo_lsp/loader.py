@@ -8,15 +8,22 @@ It never raises on any input: whatever goes wrong becomes a `PlanError`.
 
 from __future__ import annotations
 
+import gc
+import os
 import re
-from dataclasses import dataclass, field
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Iterator
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
-from .api import SourceApi, source_api
+from .api import SourceApi, source_apis
 from .plan import (
     ACTIONS,
     LANGUAGES,
@@ -31,6 +38,7 @@ from .plan import (
     PropertyRef,
     Source,
     Span,
+    fast_constructor,
 )
 
 try:  # libyaml's composer is several times faster; the pure one gives the same nodes.
@@ -54,6 +62,22 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+# A number beyond a double's range cannot be written in generated JavaScript, and a
+# huge integer cannot even be printed by Python (its 4,300-digit limit).
+MAX_NUMBER = 1.7976931348623157e308
+# Most file systems take names of at most 255 bytes and paths of at most 4,096.
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 4096
+
+
+# The constructors of the scalar tags a plan reads; they keep no state (unlike
+# `construct_object`, which remembers every node it ever built).
+_CONSTRUCTOR = SafeConstructor()
+_SCALAR_CONSTRUCTORS = {tag: SafeConstructor.yaml_constructors[tag] for tag in (_INT, _FLOAT, _BOOL, _NULL)}
+_INT_PATTERN = next(pattern for tag, pattern in Resolver.yaml_implicit_resolvers["1"] if tag == _INT)
 
 
 @dataclass(frozen=True)
@@ -79,7 +103,7 @@ def find_plan(folder: Path) -> Path | None:
 
 
 def load_plan(path: Path) -> LoadResult:
-    path = Path(path).absolute()
+    path = _absolute(path)
     try:
         size = path.stat().st_size
         if size > MAX_PLAN_BYTES:
@@ -87,6 +111,8 @@ def load_plan(path: Path) -> LoadResult:
         data = path.read_bytes()
     except OSError as exc:
         return _failed(path, "plan-syntax", f"cannot read the plan: {exc.strerror or exc}")
+    except (ValueError, TypeError) as exc:  # a NUL character in the path, say
+        return _failed(path, "plan-syntax", f"cannot read the plan: {exc}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -97,7 +123,19 @@ def load_plan(path: Path) -> LoadResult:
 
 
 def load_plan_text(text: str, path: Path) -> LoadResult:
-    path = Path(path).absolute()
+    path = _absolute(path)
+    try:
+        with _gc_paused():
+            return _load_text(text, path)
+    except RecursionError:
+        return _failed(path, "plan-syntax", "the plan is nested too deeply")
+    except MemoryError:
+        return _failed(path, "plan-syntax", "the plan is too large to read")
+    except Exception as exc:  # noqa: BLE001 - the last resort: a loader that raises leaves the server without a project
+        return _failed(path, "plan-syntax", f"the plan could not be read: {type(exc).__name__}: {exc} (this is a bug in avo-lsp; please report it)")
+
+
+def _load_text(text: str, path: Path) -> LoadResult:
     if len(text) > MAX_PLAN_BYTES:
         return _failed(path, "plan-syntax", f"the plan is too large ({len(text) / 1e6:.1f} MB)")
     try:
@@ -112,6 +150,10 @@ def load_plan_text(text: str, path: Path) -> LoadResult:
         line = text.count("\n", 0, position)
         col = position - (text.rfind("\n", 0, position) + 1)
         return LoadResult(path, None, (PlanError("plan-syntax", f"invalid YAML: {exc}", Span.point(line, col)),))
+    except UnicodeEncodeError as exc:  # a lone surrogate, say from an editor's buffer
+        line = text.count("\n", 0, exc.start)
+        col = exc.start - (text.rfind("\n", 0, exc.start) + 1)
+        return LoadResult(path, None, (PlanError("plan-syntax", "the plan is not valid Unicode text (it has a lone surrogate)", Span.point(line, col)),))
     except RecursionError:
         return _failed(path, "plan-syntax", "the plan is nested too deeply")
     if root is None:
@@ -119,12 +161,54 @@ def load_plan_text(text: str, path: Path) -> LoadResult:
     return _PlanReader(path).read(root)
 
 
+# The loader builds a tree of some 100,000 objects, none of them in a reference cycle,
+# which refcounting frees; the cyclic garbage collector would walk the growing tree again
+# and again (it more than doubles the time of a 2,000-event plan). It is paused while a
+# plan loads, and on again when the last of the loads running in parallel threads is
+# done, if it was on before the first.
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def _absolute(path: Path | str) -> Path:
+    try:
+        return Path(path).absolute()
+    except OSError:  # the working folder is gone
+        return Path(path)
+
+
 def _failed(path: Path, code: str, message: str) -> LoadResult:
     return LoadResult(path, None, (PlanError(code, message, Span.point(0, 0)),))
 
 
 def span_of(node: Node) -> Span:
-    return Span(node.start_mark.line, node.start_mark.column, node.end_mark.line, node.end_mark.column)
+    start, end = node.start_mark, node.end_mark
+    return _new_span(start.line, start.column, end.line, end.column)
+
+
+# The model's objects that a large plan has by the ten thousand, made without the frozen
+# dataclass's `__init__` (see `fast_constructor`): every field, in order.
+_new_span = fast_constructor(Span)
+_new_ref = fast_constructor(PropertyRef)
+_new_event = fast_constructor(Event)
 
 
 def _kind(node: Node) -> str:
@@ -137,12 +221,13 @@ def _kind(node: Node) -> str:
     )
 
 
-@dataclass
 class _PlanReader:
-    path: Path
-    errors: list[PlanError] = field(default_factory=list)
-    _seen: set[int] = field(default_factory=set)
-    broken_sources: set[str] = field(default_factory=set)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.errors: list[PlanError] = []
+        self._seen: set[int] = set()
+        self.broken_sources: set[str] = set()
+        self._root: Path | None = None
 
     def error(self, code: str, node: Node | Span, message: str) -> None:
         span = node if isinstance(node, Span) else span_of(node)
@@ -152,15 +237,28 @@ class _PlanReader:
 
     def mapping(self, node: Node, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, tuple[ScalarNode, Node]]:
         """The entries of a mapping node by key, with schema and duplicate-key errors."""
-        if isinstance(node, ScalarNode) and node.tag == _NULL:
-            node = MappingNode("tag:yaml.org,2002:map", [], node.start_mark, node.end_mark)
-        if not isinstance(node, MappingNode):
-            self.error("plan-schema", node, f"{where} must be a mapping, not {_kind(node)}")
-            return {}
+        if type(node) is not MappingNode:
+            if isinstance(node, ScalarNode) and node.tag == _NULL:
+                node = MappingNode(_MAP, [], node.start_mark, node.end_mark)
+            elif not isinstance(node, MappingNode):
+                self.error("plan-schema", node, f"{where} must be a mapping, not {_kind(node)}")
+                return {}
         entries: dict[str, tuple[ScalarNode, Node]] = {}
+        seen = self._seen
         for key, value in node.value:
-            if not self.fresh(key) or not self.fresh(value):
-                continue
+            # `fresh(key) and fresh(value)`, inline: this loop meets every node of a plan.
+            key_id = id(key)
+            if key_id in seen or (type(key) is not ScalarNode and not _plain_collection(key)):
+                if not self.fresh(key):
+                    continue
+            else:
+                seen.add(key_id)
+            value_id = id(value)
+            if value_id in seen or (type(value) is not ScalarNode and not _plain_collection(value)):
+                if not self.fresh(value):
+                    continue
+            else:
+                seen.add(value_id)
             if not isinstance(key, ScalarNode):
                 self.error("plan-schema", key, f"a key in {where} must be a plain name")
                 continue
@@ -185,33 +283,54 @@ class _PlanReader:
             self.error("plan-syntax", node, "YAML anchors and aliases are not supported in a plan")
             return False
         self._seen.add(id(node))
-        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in (
-            "tag:yaml.org,2002:map",
-            "tag:yaml.org,2002:seq",
-        ):
+        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in (_MAP, _SEQ):
             self.error("plan-schema", node, f"unsupported YAML tag {node.tag!r}")
             return False
         return True
 
     def sequence(self, node: Node, where: str) -> list[Node]:
-        if isinstance(node, ScalarNode) and node.tag == _NULL:
-            return []
-        if not isinstance(node, SequenceNode):
-            self.error("plan-schema", node, f"{where} must be a list, not {_kind(node)}")
-            return []
-        return [item for item in node.value if self.fresh(item)]
+        if type(node) is not SequenceNode:
+            if isinstance(node, ScalarNode) and node.tag == _NULL:
+                return []
+            if not isinstance(node, SequenceNode):
+                self.error("plan-schema", node, f"{where} must be a list, not {_kind(node)}")
+                return []
+        seen = self._seen
+        items = []
+        for item in node.value:
+            item_id = id(item)
+            if item_id in seen or (type(item) is not ScalarNode and not _plain_collection(item)):
+                if not self.fresh(item):
+                    continue
+            else:
+                seen.add(item_id)
+            items.append(item)
+        return items
 
     def scalar(self, node: Node, where: str, tags: tuple[str, ...], expected: str) -> Any:
         """The value of a scalar node of one of `tags`, or None after an error."""
-        if isinstance(node, ScalarNode) and node.tag in tags:
-            try:
-                return _CONSTRUCTOR.construct_object(node)
-            except (yaml.YAMLError, ValueError, OverflowError):
-                pass
+        if isinstance(node, ScalarNode):
+            tag = node.tag
+            if tag in tags:
+                if tag == _STR:
+                    return node.value
+                try:
+                    value = _SCALAR_CONSTRUCTORS[tag](_CONSTRUCTOR, node)
+                except Exception:  # noqa: BLE001 - `!!int ""`, `!!bool maybe`, a 5,000-digit number...
+                    if _huge_int_text(node):
+                        self.error("plan-schema", node, f"{where} is too large a number (the limit is ±{MAX_NUMBER:.4g})")
+                        return None
+                else:
+                    if not _too_large(value):
+                        return value
+                    self.error("plan-schema", node, f"{where} is too large a number (the limit is ±{MAX_NUMBER:.4g})")
+                    return None
         self.error("plan-schema", node, f"{where} must be {expected}, not {_kind(node)}")
         return None
 
     def string(self, node: Node, where: str) -> str | None:
+        if type(node) is ScalarNode and node.tag == _STR:  # the common case, without the detour
+            return node.value
         return self.scalar(node, where, (_STR,), "a string")
 
     def boolean(self, node: Node, where: str) -> bool | None:
@@ -230,15 +349,29 @@ class _PlanReader:
     def names(self, node: Node, where: str) -> list[tuple[str, ScalarNode]]:
         """A list of names (strings), each with its node; duplicates are errors."""
         result: list[tuple[str, ScalarNode]] = []
+        listed: set[str] = set()
         for item in self.sequence(node, where):
-            name = self.string(item, f"an entry of {where}")
-            if name is None:
-                continue
-            if any(name == n for n, _ in result):
+            if type(item) is ScalarNode and item.tag == _STR:
+                name = item.value
+            else:
+                name = self.string(item, f"an entry of {where}")
+                if name is None:
+                    continue
+            if name in listed:
                 self.error("duplicate-key", item, f"{name!r} is listed twice in {where}")
                 continue
+            listed.add(name)
             result.append((name, item))  # type: ignore[arg-type]
         return result
+
+    def root(self) -> Path:
+        """The plan's folder, resolved; paths in the plan must stay inside it."""
+        if self._root is None:
+            try:
+                self._root = self.path.parent.resolve()
+            except (OSError, RuntimeError, ValueError):  # a symlink loop: each source path says so
+                self._root = self.path.parent
+        return self._root
 
     # -- the plan -------------------------------------------------------------------
 
@@ -260,7 +393,7 @@ class _PlanReader:
         properties = self.read_properties(top.get("properties", (None, empty))[1])
         events = self.read_events(top.get("events", (None, empty))[1], sources, properties)
         plan = Plan(self.path, version, name, _frozen(sources), _frozen(destinations), _frozen(properties), _frozen(events))
-        apis = tuple(source_api(plan, source) for source in sources.values())
+        apis = source_apis(plan)
         for api in apis:
             source = api.source
             for collision in api.collisions:
@@ -288,7 +421,7 @@ class _PlanReader:
             fields = self.mapping(value, where, ("platform", "language", "path", "anonymous_id", "destinations"), ("platform", "language", "path"))
             platform = self.choice(fields["platform"][1], "platform", PLATFORMS) if "platform" in fields else None
             language = self.choice(fields["language"][1], "language", LANGUAGES) if "language" in fields else None
-            path = self.source_path(fields["path"][1], language) if "path" in fields else None
+            found = self.source_path(fields["path"][1], language) if "path" in fields else None
             anonymous_id = True
             if "anonymous_id" in fields:
                 anonymous_id = bool(self.boolean(fields["anonymous_id"][1], "anonymous_id"))
@@ -301,10 +434,10 @@ class _PlanReader:
                         self.error("unknown-destination", dest_node, f"unknown destination {dest!r}; the plan defines: {_listing(destinations)}")
                     else:
                         dests.append(dest)
-            if platform is None or language is None or path is None:
+            if platform is None or language is None or found is None:
                 self.broken_sources.add(name)  # reported already; events may still name it
                 continue
-            target = (self.path.parent / path).resolve()
+            path, target = found
             if target in paths:
                 self.error("plan-schema", fields["path"][1], f"source {name!r} has the same path as source {paths[target]!r}")
                 self.broken_sources.add(name)
@@ -313,18 +446,35 @@ class _PlanReader:
             result[name] = Source(name, platform, language, path, anonymous_id, tuple(dests), span_of(key))
         return result
 
-    def source_path(self, node: Node, language: str | None) -> str | None:
+    def source_path(self, node: Node, language: str | None) -> tuple[str, Path] | None:
+        """The path as written and the file it leads to, or None after an error."""
         path = self.string(node, "path")
         if path is None:
             return None
-        root = self.path.parent.resolve()
-        if Path(path).is_absolute() or not (root / path).resolve().is_relative_to(root) or (root / path).resolve() == root:
+        if "\0" in path:
+            self.error("plan-schema", node, f"the path {path!r} contains a NUL character, which no file name may contain")
+            return None
+        root = self.root()
+        if problem := _too_long(path, root):
+            shown = repr(path) if len(path) <= 60 else repr(path[:40]) + "…"
+            self.error("plan-schema", node, f"the path {shown} is too long: {problem}")
+            return None
+        if Path(path).is_absolute():
+            self.error("unsafe-path", node, f"the path {path!r} leads outside the plan's folder {root}")
+            return None
+        try:
+            target = (root / path).resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, above all
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            self.error("unsafe-path", node, f"the path {path!r} cannot be followed inside the plan's folder {root}: {reason}")
+            return None
+        if not target.is_relative_to(root) or target == root:
             self.error("unsafe-path", node, f"the path {path!r} leads outside the plan's folder {root}")
             return None
         if language and not path.endswith(EXTENSIONS[language]):
             self.error("plan-schema", node, f"a {language} source's path must end with {' or '.join(EXTENSIONS[language])}")
             return None
-        return path
+        return path, target
 
     def read_properties(self, node: Node) -> dict[str, Property]:
         result: dict[str, Property] = {}
@@ -397,18 +547,20 @@ class _PlanReader:
 
     def read_events(self, node: Node, sources: dict[str, Source], properties: dict[str, Property]) -> dict[str, Event]:
         result: dict[str, Event] = {}
+        broken = self.broken_sources
         for name, (key, value) in self.mapping(node, "events", ()).items():
             where = f"event {name!r}"
-            fields = self.mapping(value, where, ("description", "sources", "actions", "properties"), ("sources",))
+            fields = self.mapping(value, where, _EVENT_KEYS, ("sources",))
             get = _getter(fields)
             description = (self.string(get("description"), "description") or "") if get("description") else ""
             event_sources: list[str] = []
-            if get("sources"):
-                listed = self.names(get("sources"), f"{where}'s sources")
-                if not listed and isinstance(get("sources"), (SequenceNode, ScalarNode)):
-                    self.error("plan-schema", get("sources"), f"{where} needs at least one source")
+            sources_node = get("sources")
+            if sources_node:
+                listed = self.names(sources_node, f"{where}'s sources")
+                if not listed and isinstance(sources_node, (SequenceNode, ScalarNode)):
+                    self.error("plan-schema", sources_node, f"{where} needs at least one source")
                 for source, source_node in listed:
-                    if source in self.broken_sources:
+                    if source in broken:
                         continue
                     if source not in sources:
                         self.error("unknown-source", source_node, f"unknown source {source!r}; the plan defines: {_listing(sources)}")
@@ -420,18 +572,27 @@ class _PlanReader:
                     a for a, a_node in self.names(get("actions"), f"{where}'s actions") if self.choice(a_node, "an action", ACTIONS)
                 )
             refs: list[PropertyRef] = []
-            if get("properties"):
+            properties_node = get("properties")
+            if properties_node:
                 seen: set[str] = set()
-                for item in self.sequence(get("properties"), f"{where}'s properties"):
-                    ref = self.read_ref(item, properties)
-                    if ref is None:
-                        continue
+                for item in self.sequence(properties_node, f"{where}'s properties"):
+                    if type(item) is ScalarNode and item.tag == _STR:
+                        # A plain reference, the common case: `read_ref` without the detours.
+                        prop = properties.get(item.value)
+                        if prop is None:
+                            self.error("unknown-property", item, f"unknown property {item.value!r}; it is not in the plan's properties")
+                            continue
+                        ref = _new_ref(prop, False, None, None, False, span_of(item))
+                    else:
+                        ref = self.read_ref(item, properties)
+                        if ref is None:
+                            continue
                     if ref.name in seen:
                         self.error("duplicate-key", item, f"property {ref.name!r} is listed twice in {where}")
                         continue
                     seen.add(ref.name)
                     refs.append(ref)
-            result[name] = Event(name, tuple(event_sources), description, actions, tuple(refs), span_of(key))
+            result[name] = _new_event(name, tuple(event_sources), description, actions, tuple(refs), span_of(key))
         return result
 
     def read_ref(self, item: Node, properties: dict[str, Property]) -> PropertyRef | None:
@@ -464,15 +625,25 @@ class _PlanReader:
         pinned, is_pinned = None, False
         if get("pinned"):
             pinned, is_pinned = self.pinned_value(get("pinned"), prop, allowed)
-        return PropertyRef(prop, optional, allowed, pinned, is_pinned, span_of(name_node))
+        return _new_ref(prop, optional, allowed, pinned, is_pinned, span_of(name_node))
 
     def pinned_value(self, node: Node, prop: Property, allowed: tuple[str, ...] | None) -> tuple[Any, bool]:
         value = None
         if isinstance(node, ScalarNode):
-            try:
-                value = _CONSTRUCTOR.construct_object(node)
-            except (yaml.YAMLError, ValueError):
-                value = None
+            if node.tag == _STR:
+                value = node.value
+            else:
+                try:
+                    # A constructor of its own: `construct_object` remembers every node.
+                    value = SafeConstructor().construct_object(node, deep=True)
+                except Exception:  # noqa: BLE001 - `!!timestamp x`, `!!bool maybe`, `!!int ""`...
+                    value = None
+                    if _huge_int_text(node):
+                        self.error("invalid-constraint", node, f"the pinned value is too large a number (the limit is ±{MAX_NUMBER:.4g})")
+                        return None, False
+        if _too_large(value):
+            self.error("invalid-constraint", node, f"the pinned value is too large a number (the limit is ±{MAX_NUMBER:.4g})")
+            return None, False
         expected = {"string": str, "int": int, "float": (int, float), "bool": bool}.get(prop.type)
         if prop.is_list or prop.type == "object" or value is None or (
             expected is not None and (not isinstance(value, expected) or (prop.type != "bool" and isinstance(value, bool)))
@@ -486,16 +657,44 @@ class _PlanReader:
         return value, True
 
 
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_EVENT_KEYS = ("description", "sources", "actions", "properties")
 
 
-def _getter(fields: dict[str, tuple[ScalarNode, Node]]) -> Callable[[str], Node | None]:
-    return lambda name: fields[name][1] if name in fields else None
+def _plain_collection(node: Node) -> bool:
+    """A mapping or list with its plain tag (any other tag is an error, from `fresh`)."""
+    return (type(node) is MappingNode and node.tag == _MAP) or (type(node) is SequenceNode and node.tag == _SEQ)
+
+
+def _huge_int_text(node: ScalarNode) -> bool:
+    """An integer too long to be read (Python reads at most 4,300 digits)."""
+    return node.tag == _INT and len(node.value.replace("_", "")) > 300 and bool(_INT_PATTERN.match(node.value))
+
+
+def _too_long(path: str, root: Path) -> str | None:
+    """Why a file system would refuse `path` in `root` as too long, if it would."""
+    if any(len(_bytes(part)) > MAX_NAME_BYTES for part in path.replace("\\", "/").split("/")):
+        return f"a file or folder name may have at most {MAX_NAME_BYTES} bytes"
+    if len(_bytes(str(root))) + 1 + len(_bytes(path)) >= MAX_PATH_BYTES:
+        return f"the whole path may have at most {MAX_PATH_BYTES - 1} bytes"
+    return None
+
+
+def _bytes(name: str) -> bytes:
+    try:
+        return os.fsencode(name)
+    except UnicodeEncodeError:  # not in the file system's encoding: about as long in UTF-8
+        return name.encode("utf-8", "surrogatepass")
+
+
+def _too_large(value: Any) -> bool:
+    return type(value) is int and not -MAX_NUMBER <= value <= MAX_NUMBER
+
+
+def _getter(fields: dict[str, tuple[ScalarNode, Node]]) -> Any:
+    return {name: entry[1] for name, entry in fields.items()}.get
 
 
 def _frozen(mapping: dict) -> Any:
-    from types import MappingProxyType
-
     return MappingProxyType(mapping)
 
 
@@ -508,4 +707,8 @@ def _regex_problem(pattern: str) -> str | None:
         re.compile(pattern)
     except re.error as exc:
         return str(exc)
+    except RecursionError:
+        return "it is nested too deeply"
+    except Exception as exc:  # noqa: BLE001 - OverflowError ("a{99999999999}"), ValueError...
+        return str(exc) or type(exc).__name__
     return None

@@ -9,19 +9,51 @@ names that Python would read as one are found to collide here, not at import tim
 
 from __future__ import annotations
 
-import builtins
 import functools
-import keyword
 import re
 import unicodedata
 
 # Builtins count as keywords: a function or parameter named `str` or `type` would shadow
 # the builtin inside the generated module, where the validation code needs it.
-PYTHON_KEYWORDS = (
-    frozenset(keyword.kwlist)
-    | (frozenset(keyword.softkwlist) - {"_"})
-    | frozenset(n for n in dir(builtins) if not n.startswith("_"))
+# The set is written out, not taken from `dir(builtins)`: that depends on how Python was
+# started (the `site` module adds `copyright`, `credits`, `exit`, `help`, `license` and
+# `quit`, which generated code never uses) and on the Python version, and the same plan
+# must always give the same code. These are the builtins of Python 3.10 to 3.13 (their
+# union, without the `site` additions and the `_`-names), and their keywords.
+PYTHON_BUILTINS = frozenset(
+    """
+    ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup
+    BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError
+    ConnectionAbortedError ConnectionError ConnectionRefusedError ConnectionResetError
+    DeprecationWarning EOFError Ellipsis EncodingWarning EnvironmentError Exception
+    ExceptionGroup False FileExistsError FileNotFoundError FloatingPointError FutureWarning
+    GeneratorExit IOError ImportError ImportWarning IndentationError IndexError
+    InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError MemoryError
+    ModuleNotFoundError NameError None NotADirectoryError NotImplemented NotImplementedError
+    OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError
+    PythonFinalizationError RecursionError ReferenceError ResourceWarning RuntimeError
+    RuntimeWarning StopAsyncIteration StopIteration SyntaxError SyntaxWarning SystemError
+    SystemExit TabError TimeoutError True TypeError UnboundLocalError UnicodeDecodeError
+    UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning
+    ValueError Warning ZeroDivisionError
+    abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr
+    classmethod compile complex delattr dict dir divmod enumerate eval exec filter float
+    format frozenset getattr globals hasattr hash hex id input int isinstance issubclass
+    iter len list locals map max memoryview min next object oct open ord pow print property
+    range repr reversed round set setattr slice sorted staticmethod str sum super tuple
+    type vars zip
+    """.split()
 )
+# `keyword.kwlist` of Python 3.10 to 3.13, and the soft keywords but `_` (3.12 added `type`).
+PYTHON_HARD_KEYWORDS = frozenset(
+    """
+    False None True and as assert async await break class continue def del elif else
+    except finally for from global if import in is lambda nonlocal not or pass raise
+    return try while with yield
+    """.split()
+)
+PYTHON_SOFT_KEYWORDS = frozenset({"case", "match", "type"})
+PYTHON_KEYWORDS = PYTHON_HARD_KEYWORDS | PYTHON_SOFT_KEYWORDS | PYTHON_BUILTINS
 
 JS_RESERVED = frozenset(
     """

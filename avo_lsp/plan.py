@@ -8,10 +8,10 @@ Lines and columns are 0-based code-point positions, as Python indexes strings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 PROPERTY_TYPES = ("string", "int", "float", "bool", "object", "any")
 PLATFORMS = ("server", "client")
@@ -161,3 +161,26 @@ class PlanError:
 
     def format(self, path: Path | str) -> str:
         return f"{path}:{self.span.line + 1}:{self.span.col + 1}: {self.code}: {self.message}"
+
+
+def fast_constructor(cls: type) -> Callable[..., Any]:
+    """`cls(*values)` for a frozen dataclass, given every field in order, without the
+    generated `__init__` and its `object.__setattr__` per field: some three times as
+    fast, and the loader builds about 50,000 of these for a 2,000-event plan. The object
+    is the same (same fields, equality, hash and repr), still frozen."""
+    params = fields(cls)
+    if "__post_init__" in dir(cls) or "__slots__" in vars(cls) or not all(f.init for f in params):
+        raise TypeError(f"{cls.__name__} needs its own __init__")
+    names = [f.name for f in params]
+    source = (
+        f"def make({', '.join(names)}):\n"
+        "    obj = new(cls)\n"
+        "    state = obj.__dict__\n"
+        + "".join(f"    state[{n!r}] = {n}\n" for n in names)
+        + "    return obj\n"
+    )
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    exec(source, namespace)  # the way `dataclasses` makes `__init__`
+    make = namespace["make"]
+    make.__qualname__ = make.__name__ = f"new_{cls.__name__}"
+    return make
