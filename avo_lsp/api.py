@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from .names import IDENTITY_PARAMS, camel_case, identifier, module_names, snake_case
 from .plan import Event, Plan, Property, PropertyRef, Source, Span, fast_constructor
@@ -49,14 +49,21 @@ class EventFunction:
     parameters: tuple[Parameter, ...]
     pinned: tuple[PropertyRef, ...]  # sent with a constant value, not parameters
 
-    def parameter(self, name: str) -> Parameter | None:
-        return next((p for p in self.parameters if p.name == name), None)
+    # Derived once per function (the checks ask them of every call): cached_property
+    # stores in the instance's __dict__, which a frozen dataclass allows; equality, hash
+    # and repr still see the fields only.
+    @cached_property
+    def _by_name(self) -> Mapping[str, Parameter]:
+        return MappingProxyType({p.name: p for p in reversed(self.parameters)})  # the first of a name wins
 
-    @property
+    def parameter(self, name: str) -> Parameter | None:
+        return self._by_name.get(name)
+
+    @cached_property
     def required(self) -> tuple[Parameter, ...]:
         return tuple(p for p in self.parameters if p.required)
 
-    @property
+    @cached_property
     def identity(self) -> tuple[Parameter, ...]:
         return tuple(p for p in self.parameters if p.is_identity)
 
@@ -91,6 +98,13 @@ class SourceApi:
 
     def function(self, name: str) -> EventFunction | None:
         return self.by_name.get(name)
+
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """Room for what other modules derive from this API and keep while it lives
+        (completion's tables, the checks' memo): the API is immutable, so nothing derived
+        from it goes stale, and it all goes with the snapshot."""
+        return {}
 
 
 def is_parameter(ref: PropertyRef) -> bool:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
+from . import __version__, gc_tuning
 from .codegen import generate
 from .files import shown
 from .loader import LoadResult, find_plan, load_plan
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    gc_tuning.tune()
     return args.run(args)
 
 

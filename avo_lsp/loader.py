@@ -8,15 +8,12 @@ It never raises on any input: whatever goes wrong becomes a `PlanError`.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -24,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from .api import SourceApi, source_apis
+from .gc_tuning import gc_paused
 from .plan import (
     ACTIONS,
     LANGUAGES,
@@ -125,7 +123,7 @@ def load_plan(path: Path) -> LoadResult:
 def load_plan_text(text: str, path: Path) -> LoadResult:
     path = _absolute(path)
     try:
-        with _gc_paused():
+        with gc_paused():
             return _load_text(text, path)
     except RecursionError:
         return _failed(path, "plan-syntax", "the plan is nested too deeply")
@@ -159,33 +157,6 @@ def _load_text(text: str, path: Path) -> LoadResult:
     if root is None:
         return _failed(path, "plan-schema", "the plan is empty: it needs at least `version: 1`")
     return _PlanReader(path).read(root)
-
-
-# The loader builds a tree of some 100,000 objects, none of them in a reference cycle,
-# which refcounting frees; the cyclic garbage collector would walk the growing tree again
-# and again (it more than doubles the time of a 2,000-event plan). It is paused while a
-# plan loads, and on again when the last of the loads running in parallel threads is
-# done, if it was on before the first.
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def _absolute(path: Path | str) -> Path:

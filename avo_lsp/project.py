@@ -16,6 +16,7 @@ from typing import Mapping
 from .analysis.checks import Finding, check_calls
 from .analysis.model import EMPTY, FileAnalysis, GeneratedModules
 from .api import SourceApi
+from .gc_tuning import gc_paused
 from .loader import LoadResult, load_plan
 
 # Which finder reads a file, by extension; the value is the language id LSP uses.
@@ -69,14 +70,16 @@ class Project:
         if language_id is None or not self.apis or self.is_generated_file(path):
             return EMPTY
         if language_id == "python":
-            from .analysis.python import analyse_python
-
-            return analyse_python(text, path, self.modules)
-        if language_id in ("typescript", "typescriptreact", "javascript", "javascriptreact"):
+            from .analysis.python import analyse_python as finder
+        elif language_id in ("typescript", "typescriptreact", "javascript", "javascriptreact"):
             from .analysis.typescript import analyse_script
 
-            return analyse_script(text, path, self.modules, language_id)
-        return EMPTY
+            def finder(text: str, path: Path, modules: GeneratedModules) -> FileAnalysis:
+                return analyse_script(text, path, modules, language_id)
+        else:
+            return EMPTY
+        with gc_paused():  # a file with many calls builds thousands of spans
+            return finder(text, path, self.modules)
 
     def check(self, analysis: FileAnalysis) -> list[Finding]:
         return check_calls(analysis.calls, self.apis)

@@ -43,6 +43,7 @@ GENERATE_COMMAND = "avo.generate"
 PLAN_POLL_SECONDS = 0.5
 INDEX_WAIT_SECONDS = 30  # how long references and code lens wait for the scan at start
 LENS_REFRESH_SECONDS = 0.2
+PREPARE_DELAY_SECONDS = 1.0
 EAGER_DOCUMENTATION = 100  # completion lists longer than this resolve documentation lazily
 CODE_GLOB = "**/*.{py,pyi,ts,mts,cts,tsx,js,mjs,cjs,jsx}"
 CODE_LANGUAGES = ("python", "typescript", "typescriptreact", "javascript", "javascriptreact")
@@ -236,14 +237,19 @@ class AvoLanguageServer(LanguageServer):
         self.project, self.plan_text = project, text
         self.publish_plan_diagnostics()
         self.refresh_open_documents()
-        # Completion's per-source tables, built now rather than on the first `avo.`,
-        # on the background thread so as not to hold up the open documents' diagnostics.
-        asyncio.get_running_loop().run_in_executor(self._background_pool, completions.prepare, project)
+        # Completion's per-source tables, built ahead of the first `avo.` once the plan
+        # has been still for a moment: not while a save's regeneration and diagnostics
+        # want the CPU (a completion that comes first builds its source's table itself).
+        asyncio.get_running_loop().call_later(PREPARE_DELAY_SECONDS, self.prepare_completion, project)
         if previous is None or previous.modules != project.modules:
             self.start_indexing()  # imports resolve against other files: scan again
         else:
             self.recheck_index()
         return True
+
+    def prepare_completion(self, project: Project) -> None:
+        if project is self.project:
+            asyncio.get_running_loop().run_in_executor(self._background_pool, completions.prepare, project)
 
     def publish_plan_diagnostics(self) -> None:
         uri = self.plan_uri()
@@ -406,8 +412,10 @@ class AvoLanguageServer(LanguageServer):
         project = self.project
         if project is None:
             return
+        # Open documents are being diagnosed again anyway, and put their entry back.
+        open_paths = {Path(to_fs_path(uri) or uri).resolve() for uri in self.workspace.text_documents}
         self.index = {
-            path: replace(entry, findings=tuple(project.check(FileAnalysis(calls=entry.calls))))
+            path: entry if path in open_paths else replace(entry, findings=tuple(project.check(FileAnalysis(calls=entry.calls))))
             for path, entry in self.index.items()
         }
         self.publish_closed_files()

@@ -409,7 +409,7 @@ def test_an_unexpected_exception_becomes_a_plan_error(tmp_path, monkeypatch):
 
 
 def test_loading_leaves_the_garbage_collector_as_it_was(tmp_path):
-    # The loader pauses the collector while it builds the plan (see `_gc_paused`).
+    # The loader pauses the collector while it builds the plan (see `avo_lsp.gc_tuning`).
     assert gc.isenabled()
     load_plan_text(HEAD, tmp_path / "avo.yaml")
     assert gc.isenabled()

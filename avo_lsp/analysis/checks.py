@@ -61,67 +61,118 @@ def check_calls(calls: Iterable[CallSite], apis: Mapping[Path, SourceApi]) -> li
 
 
 def check_call(call: CallSite, api: SourceApi) -> list[Finding]:
-    if call.function in module_names(api.language):
-        return []  # `init_avo` / `initAvo`: the module's own set-up, not an event
-    fn = api.function(call.function)
+    return [Finding(code, message, _place(call, where), data) for code, message, where, data in _problems_of(call, api)]
+
+
+# A problem of a call before it is placed in the file: (code, message, where, data), where
+# `where` is None for the callee, or (argument index, "name" or "value").
+_Problem = tuple[str, str, "tuple[int, str] | None", Mapping[str, Any]]
+_MEMO_LIMIT = 50_000  # call shapes remembered per source API
+
+
+def _place(call: CallSite, where: tuple[int, str] | None) -> Span:
+    if where is None:
+        return call.callee_span
+    arg = call.arguments[where[0]]
+    return arg.name_span if where[1] == "name" else arg.value_span
+
+
+def _problems_of(call: CallSite, api: SourceApi) -> tuple[_Problem, ...]:
+    """The problems of a call, remembered per source API by the call's shape (function,
+    argument names and literal values, whether it is dynamic): they depend on nothing
+    else, and a file analysed again after an edit is nearly all calls already seen."""
+    shape = _shape(call)
+    if shape is None:
+        return _problems(call.function, call.arguments, call.dynamic, api)
+    memo = api.derived.setdefault("check_memo", {})
+    found = memo.get(shape)
+    if found is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        found = memo[shape] = _problems(call.function, call.arguments, call.dynamic, api)
+    return found
+
+
+def _shape(call: CallSite) -> tuple | None:
+    """A hashable key of what the checks read of a call; None when a value cannot be one
+    (an object literal). Each value goes with its type: True == 1 and 1 == 1.0 in Python,
+    but not to the checks."""
+    try:
+        return (call.function, call.dynamic, tuple((a.name, _typed(a.value)) for a in call.arguments))
+    except TypeError:
+        return None
+
+
+def _typed(value: Any) -> tuple:
+    if isinstance(value, list):
+        return (list, tuple(_typed(item) for item in value))
+    if isinstance(value, dict):
+        raise TypeError("an object literal")
+    return (type(value), value)
+
+
+def _problems(function: str, arguments: tuple[Argument, ...], dynamic: bool, api: SourceApi) -> tuple[_Problem, ...]:
+    """Where every diagnostic of a call is decided."""
+    if function in module_names(api.language):
+        return ()  # `init_avo` / `initAvo`: the module's own set-up, not an event
+    fn = api.function(function)
     if fn is None:
-        return [_unknown_event(call, api)]
-    findings: list[Finding] = []
-    for arg in call.arguments:
+        return (_unknown_event(function, api),)
+    problems: list[_Problem] = []
+    passed: dict[str, Argument] = {}
+    for index, arg in enumerate(arguments):
+        passed.setdefault(arg.name, arg)  # as `call.argument`: the first of a name
         param = fn.parameter(arg.name)
         if param is None:
-            findings.append(_unknown_argument(arg, fn))
+            problems.append(_unknown_argument(arg.name, index, fn))
         elif (problem := value_problem(param, arg.value, api.language)) is not None:
-            findings.append(Finding(INVALID_VALUE, f"`{arg.name}`: {problem}", arg.value_span, {"allowed": list(param.allowed or ())}))
-    if call.dynamic:
-        return findings  # the full set of arguments is unknown: say nothing of what is missing
-    missing = [p.name for p in fn.required if p.kind not in (USER_ID, ANONYMOUS_ID) and _absent(call, p)]
+            problems.append((INVALID_VALUE, f"`{arg.name}`: {problem}", (index, "value"), {"allowed": list(param.allowed or ())}))
+    if dynamic:
+        return tuple(problems)  # the full set of arguments is unknown: say nothing of what is missing
+    missing = [p.name for p in fn.required if p.kind not in (USER_ID, ANONYMOUS_ID) and _absent(passed.get(p.name))]
     if missing:
         names = ", ".join(f"`{m}`" for m in missing)
-        findings.append(
-            Finding(MISSING_PROPERTY, f"`{fn.name}` ({fn.event.name}) needs {names}", call.callee_span, {"missing": missing})
-        )
-    findings.extend(_identity(call, fn, api))
-    return findings
+        problems.append((MISSING_PROPERTY, f"`{fn.name}` ({fn.event.name}) needs {names}", None, {"missing": missing}))
+    problems.extend(_identity(passed, fn, api))
+    return tuple(problems)
 
 
-def _identity(call: CallSite, fn: EventFunction, api: SourceApi) -> list[Finding]:
+def _identity(passed: Mapping[str, Argument], fn: EventFunction, api: SourceApi) -> list[_Problem]:
     ids = {p.kind: p for p in fn.identity}
     if api.source.is_server:
-        if all(_absent(call, p) for p in ids.values()):
+        if all(_absent(passed.get(p.name)) for p in ids.values()):
             names = " or ".join(f"`{p.name}`" for p in ids.values())
             message = (
                 f"`{fn.name}` is a server event of {api.source.name}: pass {names}, "
                 "or the event belongs to no user"
             )
-            return [Finding(MISSING_USER_IDENTITY, message, call.callee_span, {"missing": [p.name for p in ids.values()]})]
-    elif USER_ID in ids and _absent(call, ids[USER_ID]):
+            return [(MISSING_USER_IDENTITY, message, None, {"missing": [p.name for p in ids.values()]})]
+    elif USER_ID in ids and _absent(passed.get(ids[USER_ID].name)):
         name = ids[USER_ID].name
         message = f"`{fn.name}` identifies the user ({fn.event.name} has the identify action): pass `{name}`"
-        return [Finding(MISSING_USER_ID, message, call.callee_span, {"missing": [name]})]
+        return [(MISSING_USER_ID, message, None, {"missing": [name]})]
     return []
 
 
-def _absent(call: CallSite, param: Parameter) -> bool:
+def _absent(arg: Argument | None) -> bool:
     """Not passed, or passed as a literal None/null/undefined."""
-    arg = call.argument(param.name)
     return arg is None or arg.value is None
 
 
-def _unknown_event(call: CallSite, api: SourceApi) -> Finding:
+def _unknown_event(function: str, api: SourceApi) -> _Problem:
     names = [f.name for f in api.functions]
-    close = difflib.get_close_matches(call.function, names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(function, names, n=1, cutoff=0.6)
     hint = f"; did you mean `{close[0]}`?" if close else ""
-    message = f"`{call.function}` is not an event of {api.source.name} in the tracking plan{hint}"
-    return Finding(UNKNOWN_EVENT, message, call.callee_span, {"suggestion": close[0] if close else None})
+    message = f"`{function}` is not an event of {api.source.name} in the tracking plan{hint}"
+    return (UNKNOWN_EVENT, message, None, {"suggestion": close[0] if close else None})
 
 
-def _unknown_argument(arg: Argument, fn: EventFunction) -> Finding:
+def _unknown_argument(name: str, index: int, fn: EventFunction) -> _Problem:
     names = [p.name for p in fn.parameters]
-    close = difflib.get_close_matches(arg.name, names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     hint = f"; did you mean `{close[0]}`?" if close else ""
-    message = f"`{fn.name}` ({fn.event.name}) takes no argument `{arg.name}`{hint}"
-    return Finding(UNKNOWN_ARGUMENT, message, arg.name_span, {"suggestion": close[0] if close else None})
+    message = f"`{fn.name}` ({fn.event.name}) takes no argument `{name}`{hint}"
+    return (UNKNOWN_ARGUMENT, message, (index, "name"), {"suggestion": close[0] if close else None})
 
 
 _TYPE_NAMES = {"string": "a string", "int": "an integer", "float": "a number", "bool": "a boolean", "object": "an object"}

@@ -67,7 +67,7 @@ from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
-from ..plan import Span
+from ..plan import Span, fast_constructor
 from .model import (
     EMPTY,
     UNKNOWN,
@@ -79,6 +79,10 @@ from .model import (
 )
 
 __all__ = ["analyse_python"]
+
+# A file with many calls makes thousands of these (see `fast_constructor`).
+_new_span = fast_constructor(Span)
+_new_argument = fast_constructor(Argument)
 
 # --------------------------------------------------------------------------- lexer rules
 
@@ -278,10 +282,10 @@ class _Finder:
         lo = self._line_lo
         if lo <= start and end < self._line_hi:
             line = self._line
-            return Span(line, start - lo, line, end - lo)
+            return _new_span(line, start - lo, line, end - lo)
         line, col = self.point(start)
         end_line, end_col = self.point(end)
-        return Span(line, col, end_line, end_col)
+        return _new_span(line, col, end_line, end_col)
 
     def line_start(self, offset: int) -> int:
         text = self.text
@@ -639,7 +643,7 @@ class _Finder:
                 toks = self.tokens(*m.span("display"))
                 value = self.value(toks, 0, len(toks))
             vs, ve = m.span("value")
-            arguments.append(Argument(name, self.span(*m.span("name")), value, self.span(vs, ve)))
+            arguments.append(_new_argument(name, self.span(*m.span("name")), value, self.span(vs, ve)))
             if m.group("sep") == ")":
                 return arguments, ve, m.end()
             pos = m.end()
@@ -700,7 +704,7 @@ class _Finder:
             else:
                 value = self.value(toks, a + 2, b)
                 value_span = self.span(toks[a + 2][1], toks[b - 1][2])
-            arguments.append(Argument(name, self.span(ts, te), value, value_span))
+            arguments.append(_new_argument(name, self.span(ts, te), value, value_span))
         return arguments, dynamic, insert_at
 
     # -- step 3: values

@@ -44,7 +44,7 @@ from typing import Any, Iterator
 
 from tree_sitter import Language, Node, Parser
 
-from ..plan import Span
+from ..plan import Span, fast_constructor
 from .model import (
     EMPTY,
     UNKNOWN,
@@ -56,6 +56,10 @@ from .model import (
 )
 
 __all__ = ["analyse_script", "grammar_for"]
+
+# A file with many calls makes thousands of these (see `fast_constructor`).
+_new_span = fast_constructor(Span)
+_new_argument = fast_constructor(Argument)
 
 # --------------------------------------------------------------------------- parsers
 
@@ -156,11 +160,11 @@ class _Positions:
             line = encoded.get(er)
             if line is not None and ec:
                 ec = len(line[:ec].decode("utf-8", "surrogatepass"))
-        return Span(sr, sc, er, ec)
+        return _new_span(sr, sc, er, ec)
 
     def point(self, row: int, byte_col: int) -> Span:
         col = self.col(row, byte_col)
-        return Span(row, col, row, col)
+        return _new_span(row, col, row, col)
 
     def end_of(self, node: Node) -> Span:
         return self.point(*node.end_point)
@@ -173,7 +177,7 @@ class _Positions:
     def inner(self, node: Node) -> Span:
         """The span of a quoted string's contents, without its quotes."""
         (sr, sc), (er, ec) = node.start_point, node.end_point
-        return Span(sr, self.col(sr, sc + 1), er, self.col(er, max(ec - 1, 0)))
+        return _new_span(sr, self.col(sr, sc + 1), er, self.col(er, max(ec - 1, 0)))
 
 
 # --------------------------------------------------------------------------- literals
@@ -935,12 +939,12 @@ class _Finder:
                         continue
                     name, name_span = named
                 if value_node is None:
-                    arguments.append(Argument(name, name_span, UNKNOWN, name_span))
+                    arguments.append(_new_argument(name, name_span, UNKNOWN, name_span))
                 else:
-                    arguments.append(Argument(name, name_span, _literal(value_node), span(value_node)))
+                    arguments.append(_new_argument(name, name_span, _literal(value_node), span(value_node)))
             elif kind == "shorthand_property_identifier":
                 name_span = span(member)
-                arguments.append(Argument(_text(member), name_span, UNKNOWN, name_span))
+                arguments.append(_new_argument(_text(member), name_span, UNKNOWN, name_span))
             elif kind == "comment":
                 continue
             elif kind == "method_definition":  # `key() {}`, `get key() {}`
@@ -949,7 +953,7 @@ class _Finder:
                 if named is None:
                     dynamic = True
                     continue
-                arguments.append(Argument(named[0], named[1], UNKNOWN, span(member)))
+                arguments.append(_new_argument(named[0], named[1], UNKNOWN, span(member)))
             else:  # spread_element, ERROR, anything unforeseen
                 dynamic = True
         return arguments, dynamic

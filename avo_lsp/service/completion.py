@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
@@ -539,9 +538,6 @@ class _ApiIndex:
         self.names: tuple[Completion, ...] = tuple(replace(item, snippet=None) for item in self.calls)
 
 
-_INDEXES: dict[int, tuple["weakref.ref[SourceApi]", _ApiIndex]] = {}
-
-
 def prepare(project: "Project") -> None:
     """Build what completion needs from each source of a new snapshot (~20 ms for 2,000
     events), so that the first completion after `avo.` does not pay for it. Optional."""
@@ -550,12 +546,9 @@ def prepare(project: "Project") -> None:
 
 
 def _index(api: SourceApi) -> _ApiIndex:
-    key = id(api)
-    entry = _INDEXES.get(key)
-    if entry is not None and entry[0]() is api:
-        return entry[1]
-    index = _ApiIndex(api)
-    _INDEXES[key] = (weakref.ref(api, lambda _ref, key=key: _INDEXES.pop(key, None)), index)
+    index = api.derived.get("completion")
+    if index is None:  # two threads may both build it: the same tables, one kept
+        index = api.derived["completion"] = _ApiIndex(api)
     return index
 
 
