@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 from avo_lsp.loader import load_plan
 from avo_lsp.plan import Destination, Event, Plan, Property, PropertyRef, Source
 
 
-def shared_dir() -> Path:
-    """The team's shared/ folder: beside the repository, or where AVO_SHARED says."""
-    beside = Path(__file__).resolve().parents[2] / "shared"
-    if (beside / "spec").is_dir():
-        return beside
-    env = os.environ.get("AVO_SHARED")
-    if env:
-        return Path(env)
-    raise RuntimeError(f"shared/ not found at {beside}; set AVO_SHARED to its path")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def example_plan_path() -> Path:
-    return shared_dir() / "spec" / "example" / "avo.yaml"
+    """The spec's reference plan: the example workspace's plan is a copy of it (a test
+    checks that the two agree where the team's shared/ folder is at hand)."""
+    return REPO / "examples" / "shop" / "avo.yaml"
 
 
 def example_plan() -> Plan:

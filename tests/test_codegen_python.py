@@ -35,16 +35,6 @@ GOLDEN = Path(__file__).parent / "golden" / "python"
 UPDATE = os.environ.get("AVO_UPDATE_GOLDEN") == "1"
 
 
-def _has_example() -> bool:
-    try:
-        return example_plan_path().exists()
-    except RuntimeError:
-        return False
-
-
-needs_example = pytest.mark.skipif(not _has_example(), reason="shared/ is not beside the repository; set AVO_SHARED")
-
-
 # -- helpers ------------------------------------------------------------------------
 
 
@@ -112,8 +102,6 @@ def example_with_python_sources() -> Plan:
 
 @pytest.fixture(scope="module")
 def codes() -> dict[str, str]:
-    if not _has_example():
-        pytest.skip("shared/ is not beside the repository; set AVO_SHARED")
     plan = example_with_python_sources()
     return {name: code_for(plan, name) for name in ("Backend", "WebPy", "Jobs")}
 
@@ -151,7 +139,6 @@ def assert_golden(name: str, text: str) -> None:
     assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden; AVO_UPDATE_GOLDEN=1 updates it"
 
 
-@needs_example
 def test_golden_example_backend():
     # The example plan's only python source: Backend (server, anonymous ids, Segment).
     plan = example_plan()
@@ -167,14 +154,12 @@ def test_golden_server_without_anonymous_ids(codes):
     assert_golden("jobs_server.py", codes["Jobs"])
 
 
-@needs_example
 def test_the_dispatcher_picks_the_python_generator():
     plan = example_plan()
     api = source_api(plan, plan.sources["Backend"])
     assert generate_source(plan, api) == generate_python(plan, api)
 
 
-@needs_example
 def test_output_is_deterministic():
     assert code_for(example_plan(), "Backend") == code_for(example_plan(), "Backend")
 
@@ -378,7 +363,6 @@ def test_pinned_properties_are_always_sent(jobs):
     assert "country" not in inspect.signature(jobs.order_shipped).parameters
 
 
-@needs_example
 def test_every_destination_gets_every_call_in_order(tmp_path):
     plan = add_source(example_plan(), source("Multi", path="multi/avo.py"), like="Backend")  # all destinations
     module = import_code(code_for(plan, "Multi"), tmp_path)
