@@ -4,16 +4,13 @@
 ;; copy the forms.  `avo-lsp' must be on `exec-path' (or write its full path below).
 
 (defvar avo-lsp-eglot-programs
-  ;; One entry, so one avo-lsp process, per language: Eglot 1.9 (Debian 12) gives every
-  ;; buffer of a server the language id of the first one.  js-jsx-mode before js-mode,
-  ;; which it derives from.
-  '((((python-mode :language-id "python") (python-ts-mode :language-id "python"))
-     . ("avo-lsp" "serve"))
-    (((typescript-mode :language-id "typescript") (typescript-ts-mode :language-id "typescript"))
-     . ("avo-lsp" "serve"))
-    (((tsx-ts-mode :language-id "typescriptreact"))
-     . ("avo-lsp" "serve"))
-    (((js-jsx-mode :language-id "javascriptreact") (js-mode :language-id "javascript")
+  ;; One entry, so one avo-lsp for every language of the project (Eglot 1.9, in Debian
+  ;; 12, then sends every buffer with the first one's language id: avo-lsp goes by the
+  ;; file's extension, so no harm done).  js-jsx-mode before js-mode, which it derives from.
+  '((((python-mode :language-id "python") (python-ts-mode :language-id "python")
+      (typescript-mode :language-id "typescript") (typescript-ts-mode :language-id "typescript")
+      (tsx-ts-mode :language-id "typescriptreact")
+      (js-jsx-mode :language-id "javascriptreact") (js-mode :language-id "javascript")
       (js-ts-mode :language-id "javascript"))
      . ("avo-lsp" "serve")))
   "`eglot-server-programs' entries for avo-lsp.")
