@@ -215,21 +215,9 @@ class _PlanReader:
                 self.error("plan-schema", node, f"{where} must be a mapping, not {_kind(node)}")
                 return {}
         entries: dict[str, tuple[ScalarNode, Node]] = {}
-        seen = self._seen
         for key, value in node.value:
-            # `fresh(key) and fresh(value)`, inline: this loop meets every node of a plan.
-            key_id = id(key)
-            if key_id in seen or (type(key) is not ScalarNode and not _plain_collection(key)):
-                if not self.fresh(key):
-                    continue
-            else:
-                seen.add(key_id)
-            value_id = id(value)
-            if value_id in seen or (type(value) is not ScalarNode and not _plain_collection(value)):
-                if not self.fresh(value):
-                    continue
-            else:
-                seen.add(value_id)
+            if not self.fresh(key) or not self.fresh(value):
+                continue
             if not isinstance(key, ScalarNode):
                 self.error("plan-schema", key, f"a key in {where} must be a plain name")
                 continue
@@ -254,7 +242,7 @@ class _PlanReader:
             self.error("plan-syntax", node, "YAML anchors and aliases are not supported in a plan")
             return False
         self._seen.add(id(node))
-        if isinstance(node, (MappingNode, SequenceNode)) and node.tag not in (_MAP, _SEQ):
+        if type(node) is not ScalarNode and node.tag not in (_MAP, _SEQ):
             self.error("plan-schema", node, f"unsupported YAML tag {node.tag!r}")
             return False
         return True
@@ -266,17 +254,7 @@ class _PlanReader:
             if not isinstance(node, SequenceNode):
                 self.error("plan-schema", node, f"{where} must be a list, not {_kind(node)}")
                 return []
-        seen = self._seen
-        items = []
-        for item in node.value:
-            item_id = id(item)
-            if item_id in seen or (type(item) is not ScalarNode and not _plain_collection(item)):
-                if not self.fresh(item):
-                    continue
-            else:
-                seen.add(item_id)
-            items.append(item)
-        return items
+        return [item for item in node.value if self.fresh(item)]
 
     def scalar(self, node: Node, where: str, tags: tuple[str, ...], expected: str) -> Any:
         """The value of a scalar node of one of `tags`, or None after an error."""
@@ -547,17 +525,9 @@ class _PlanReader:
             if properties_node:
                 seen: set[str] = set()
                 for item in self.sequence(properties_node, f"{where}'s properties"):
-                    if type(item) is ScalarNode and item.tag == _STR:
-                        # A plain reference, the common case: `read_ref` without the detours.
-                        prop = properties.get(item.value)
-                        if prop is None:
-                            self.error("unknown-property", item, f"unknown property {item.value!r}; it is not in the plan's properties")
-                            continue
-                        ref = _new_ref(prop, False, None, None, False, span_of(item))
-                    else:
-                        ref = self.read_ref(item, properties)
-                        if ref is None:
-                            continue
+                    ref = self.read_ref(item, properties)
+                    if ref is None:
+                        continue
                     if ref.name in seen:
                         self.error("duplicate-key", item, f"property {ref.name!r} is listed twice in {where}")
                         continue
@@ -567,6 +537,9 @@ class _PlanReader:
         return result
 
     def read_ref(self, item: Node, properties: dict[str, Property]) -> PropertyRef | None:
+        if type(item) is ScalarNode and item.tag == _STR and item.value in properties:
+            # A plain reference, nearly every one in a plan: no overrides to read.
+            return _new_ref(properties[item.value], False, None, None, False, span_of(item))
         if isinstance(item, ScalarNode):
             name = self.string(item, "a property reference")
             fields: dict[str, tuple[ScalarNode, Node]] = {}
@@ -629,11 +602,6 @@ class _PlanReader:
 
 
 _EVENT_KEYS = ("description", "sources", "actions", "properties")
-
-
-def _plain_collection(node: Node) -> bool:
-    """A mapping or list with its plain tag (any other tag is an error, from `fresh`)."""
-    return (type(node) is MappingNode and node.tag == _MAP) or (type(node) is SequenceNode and node.tag == _SEQ)
 
 
 def _huge_int_text(node: ScalarNode) -> bool:
