@@ -112,10 +112,6 @@ def is_parameter(ref: PropertyRef) -> bool:
     return ref.property.send_as != "system" and not ref.is_pinned
 
 
-def event_function(source: Source, event: Event) -> tuple[EventFunction, list[Collision]]:
-    return _Builder().function(source, event)
-
-
 def source_api(plan: Plan, source: Source) -> SourceApi:
     return _Builder().api(plan, source)
 
@@ -170,11 +166,9 @@ class _Builder:
         found = self._by_style[key] = (ident_of(event.name), params, collisions, tuple(pinned))
         return found
 
-    def function(self, source: Source, event: Event, identity: tuple[Parameter, ...] | None = None) -> tuple[EventFunction, list[Collision]]:
+    def function(self, source: Source, event: Event, identity: tuple[Parameter, ...]) -> tuple[EventFunction, list[Collision]]:
         lang = source.language
         name, params, collisions, pinned = self._shared(_style(lang), event)
-        if identity is None:
-            identity = _identity(source)
         special = IDENTITY_PARAMS[lang]
         tail: list[Parameter] = []
         if source.is_server:
